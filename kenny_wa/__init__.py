@@ -1,0 +1,3 @@
+"""kenny-wa: the read-only WhatsApp Web ETL of Kenny."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,121 @@
+"""The closed set of failures kenny-wa reports.
+
+Every error carries a fixed, content-free message (the class docstring by default), a
+``status`` string used by ``sync --json``, ``/health`` and the run records, and the
+process exit code the CLI returns. Nothing from a page or a message is ever put into
+an error's text.
+"""
+
+from __future__ import annotations
+
+
+class KennyWaError(Exception):
+    """kenny-wa failed."""
+
+    status = "error"
+    exit_code = 1
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+
+class ConfigError(KennyWaError):
+    """A setting is invalid."""
+
+    status = "config_error"
+    exit_code = 2
+
+    def __init__(self, variable: str, expected: str, shown: str | None = None) -> None:
+        self.variable = variable
+        self.expected = expected
+        got = f"={shown!r}" if shown is not None else ""
+        super().__init__(f"{variable}{got} is invalid: expected {expected}")
+
+
+class SendingRefused(ConfigError):
+    """kenny-wa is read-only and never sends."""
+
+    def __init__(self) -> None:
+        KennyWaError.__init__(
+            self,
+            "WHATSAPP_ENABLE_SENDING=true is refused: kenny-wa is read-only and never sends "
+            "(expected false or unset)",
+        )
+        self.variable = "WHATSAPP_ENABLE_SENDING"
+        self.expected = "false"
+
+
+class PartialSync(KennyWaError):
+    """Some chats could not be read back to the lookback cutoff."""
+
+    status = "partial"
+    exit_code = 3
+
+
+class SessionExpired(KennyWaError):
+    """The WhatsApp session is not logged in: pair again with `kenny-wa login`."""
+
+    status = "expired"
+    exit_code = 4
+
+
+class QrRequired(SessionExpired):
+    """This profile was never paired: run `kenny-wa login` and scan the QR code."""
+
+    status = "qr_required"
+
+
+class Conflict(KennyWaError):
+    """WhatsApp is open in another window; set WHATSAPP_TAKEOVER_ON_CONFLICT=true to take over."""
+
+    status = "conflict"
+    exit_code = 5
+
+
+class UiDrift(KennyWaError):
+    """The WhatsApp Web page does not match any known selector profile (UI drift)."""
+
+    status = "ui_drift"
+    exit_code = 6
+
+
+class ProfileInUse(KennyWaError):
+    """Another kenny-wa process is using this WhatsApp profile."""
+
+    status = "profile_in_use"
+    exit_code = 7
+
+
+class DatabaseUnavailable(KennyWaError):
+    """PostgreSQL is unreachable or refused the operation."""
+
+    status = "db_unavailable"
+    exit_code = 8
+
+
+class RateLimited(KennyWaError):
+    """WhatsApp Web answered HTTP 429 (too many requests); backing off."""
+
+    status = "rate_limited"
+    exit_code = 9
+
+
+class UnsupportedBrowser(KennyWaError):
+    """WhatsApp Web rejected the browser (user agent); check the Chromium settings."""
+
+    status = "unsupported_browser"
+    exit_code = 10
+
+
+class BrowserCrashed(KennyWaError):
+    """Chromium crashed or the page closed during the sync."""
+
+    status = "browser_crashed"
+    exit_code = 11
+
+
+class LoginTimeout(KennyWaError):
+    """The chat list did not appear before the login timeout."""
+
+    status = "login_timeout"
+    exit_code = 12
