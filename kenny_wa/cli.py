@@ -1,0 +1,216 @@
+"""The ``kenny-wa`` command: argument parsing and dispatch only.
+
+Each subcommand is a few lines of glue around a function in the package. Settings are read
+from the environment once; a bad value prints one line naming the variable and exits 2.
+Failures print their fixed message (never page or message content) and exit with the code
+of their kind (see errors.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from kenny_wa import __version__, errors, logs
+from kenny_wa.config import Settings, describe, load_settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import store
+
+    url = store.resolve_pg_url(settings)
+    with store.connect(url) as conn:
+        applied = store.migrate(conn)
+    print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import store
+
+    with store.connect(store.resolve_pg_url(settings)) as conn:
+        status = store.status_summary(conn)
+    if args.json:
+        print(json.dumps(status, default=str, indent=2))
+    else:
+        for key, value in status.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import progress, sync
+
+    reporter = progress.for_stream(sys.stderr, enabled=not args.json)
+    summary = sync.run_sync(settings, dry_run=args.dry_run, progress=reporter)
+    if args.json:
+        print(json.dumps(summary.as_dict(), default=str))
+    else:
+        print(progress.render_summary(summary))
+    return summary.exit_code
+
+
+def _cmd_login(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa.browser import login
+
+    png = args.qr_png or settings.state_dir / "login-qr.png"
+    return login.run_login(settings, timeout_s=args.timeout, qr_png_path=png)
+
+
+def _cmd_replica(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa.replica import serve
+
+    serve(
+        scenario=args.scenario,
+        port=args.port,
+        era=args.era,
+        locale=args.locale,
+        latency_ms=args.latency_ms,
+        seed=args.seed,
+    )
+    return 0
+
+
+def _cmd_extract_html(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import extract_html
+
+    return extract_html.run_extract_html(
+        args.file,
+        json=args.json,
+        locale=args.locale or settings.browser_locale,
+        timezone=args.timezone or settings.browser_timezone,
+    )
+
+
+def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import jobs, store
+
+    if not args.backfill:
+        print("nothing to do: pass --backfill", file=sys.stderr)
+        return 2
+    if not settings.image_processing_enabled:
+        print("IMAGE_PROCESSING_ENABLED is false: the backfill would only queue no-op jobs; "
+              "set it to true first", file=sys.stderr)
+        return 2
+    with store.connect(store.resolve_pg_url(settings)) as conn:
+        count = jobs.backfill_extractions(conn)
+        conn.commit()
+    print(f"deferred {count} extraction job(s)")
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import jobs
+
+    jobs.run_worker(settings, queues=tuple(args.queues.split(",")), wait=not args.once)
+    return 0
+
+
+def _cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import health
+
+    health.serve(settings, host=args.host or settings.health_host, port=args.port or settings.health_port)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import demo
+
+    return demo.run_demo(settings, scenario=args.scenario)
+
+
+def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
+    for variable, default, expected in describe():
+        print(f"{variable}={default}\n    {expected}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kenny-wa",
+        description="Read-only WhatsApp Web ETL for Kenny. Settings come from environment "
+        "variables: run `kenny-wa settings` to list them.",
+    )
+    parser.add_argument("--version", action="version", version=f"kenny-wa {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("migrate", _cmd_migrate, "apply missing database migrations (and Procrastinate's schema once)")
+    p = add("status", _cmd_status, "session status, last successful sync, rows per table, pending jobs")
+    p.add_argument("--json", action="store_true")
+    p = add("sync", _cmd_sync, "run one whole sync of the recent chats into PostgreSQL")
+    p.add_argument("--once", action="store_true", help="run one sync and exit (the only mode)")
+    p.add_argument("--json", action="store_true", help="print one JSON summary object")
+    p.add_argument("--dry-run", action="store_true", help="scrape and report, write nothing")
+    p = add("login", _cmd_login, "pair this profile with your phone by scanning a QR code")
+    p.add_argument("--timeout", type=int, default=300, help="seconds to wait for the scan")
+    p.add_argument("--qr-png", type=_path, default=None, help="where to save the QR as PNG")
+    p = add("replica", _cmd_replica, "serve the local WhatsApp Web replica until interrupted")
+    p.add_argument("--scenario", default="default", help="scenario name or JSON file")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--era", choices=("p6", "p5", "p4"), default="p6")
+    p.add_argument("--locale", default=None, help="e.g. en-US, en-GB, pt-BR")
+    p.add_argument("--latency-ms", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    p = add("extract-html", _cmd_extract_html, "run the extractor on a saved WhatsApp Web page or fragment")
+    p.add_argument("file", type=_path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--locale", default=None)
+    p.add_argument("--timezone", default=None)
+    p = add("extract", _cmd_extract, "image extraction jobs")
+    p.add_argument("--backfill", action="store_true",
+                   help="re-defer every attachment that never got an extraction")
+    p = add("worker", _cmd_worker, "run the Procrastinate worker (extraction and agent queues)")
+    p.add_argument("--queues", default="extraction,agent")
+    p.add_argument("--once", action="store_true", help="process ready jobs, then exit")
+    p = add("health", _cmd_health, "serve GET /health and GET /metrics")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p = add("demo", _cmd_demo, "full sync against the replica on the embedded defaults, through Prefect")
+    p.add_argument("--scenario", default="default")
+    add("settings", _cmd_settings, "list every setting with its default and expected form")
+    return parser
+
+
+def _path(value: str):
+    from pathlib import Path
+
+    return Path(value).expanduser()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except errors.ConfigError as exc:
+        print(f"kenny-wa: {exc}", file=sys.stderr)
+        return exc.exit_code
+    logs.configure(settings.log_level, settings.log_format)
+    try:
+        return args.handler(args, settings)
+    except errors.KennyWaError as exc:
+        print(f"kenny-wa: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # unknown failures: name the type only, their text may hold content
+        logs.get_logger(__name__).debug("unexpected_error", exc_info=True)
+        print(
+            f"kenny-wa: unexpected {type(exc).__name__}; rerun with KENNY_WA_LOG_LEVEL=DEBUG "
+            "for the traceback",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Logging: structlog through the standard library, JSON in production, readable at a terminal.
+
+Everything logs under the ``kenny_wa`` logger so Prefect can ship it to its UI
+(``PREFECT_LOGGING_EXTRA_LOGGERS=kenny_wa``). Log lines carry ids and counts only: never
+message text, names or phone numbers. Tracebacks are rendered without frame locals, which
+could hold message bodies or connection strings.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+ROOT_LOGGER = "kenny_wa"
+_configured = False
+
+
+def _shared_processors() -> list[structlog.typing.Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+
+
+def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
+    """Configure structlog and the ``kenny_wa`` stdlib logger once per process."""
+    global _configured
+    stream = stream or sys.stderr
+    json_output = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    renderer: structlog.typing.Processor
+    if json_output:
+        renderer = structlog.processors.JSONRenderer()
+        exception_renderer = structlog.processors.ExceptionRenderer(
+            structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+        )
+        final = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, exception_renderer, renderer]
+    else:
+        final = [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),
+        ]
+    structlog.configure(
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(foreign_pre_chain=_shared_processors(), processors=final)
+    )
+    logger = logging.getLogger(ROOT_LOGGER)
+    for old in list(logger.handlers):
+        if getattr(old, "_kenny_wa", False):
+            logger.removeHandler(old)
+    handler._kenny_wa = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    logger.propagate = False
+    _configured = True
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    """A structlog logger under the ``kenny_wa`` hierarchy (``name`` is usually ``__name__``)."""
+    if not name.startswith(ROOT_LOGGER):
+        name = f"{ROOT_LOGGER}.{name}"
+    return structlog.get_logger(name)

@@ -1,0 +1,93 @@
+"""The result of one sync run: what ``sync --json`` prints, the flow returns and the run row holds.
+
+It carries counts, chat ids and fixed reason codes only, never message content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from kenny_wa import errors
+
+# The statuses a run can end with, and the exit code of each.
+STATUSES = ("ok", "partial", "expired", "conflict", "ui_drift", "error")
+_EXIT_CODES = {
+    "ok": 0,
+    "partial": errors.PartialSync.exit_code,
+    "expired": errors.SessionExpired.exit_code,
+    "conflict": errors.Conflict.exit_code,
+    "ui_drift": errors.UiDrift.exit_code,
+}
+
+
+def status_of(error: errors.KennyWaError) -> str:
+    """Map a failure to one of the six run statuses (finer kinds go into ``error_kind``)."""
+    if isinstance(error, errors.SessionExpired):
+        return "expired"
+    if isinstance(error, errors.Conflict):
+        return "conflict"
+    if isinstance(error, errors.UiDrift):
+        return "ui_drift"
+    return "error"
+
+
+@dataclasses.dataclass(slots=True)
+class SyncSummary:
+    status: str = "ok"
+    complete: bool = True
+    chats_synced: int = 0
+    chats_opened: int = 0
+    chats_total: int = 0
+    messages_fetched: int = 0
+    upserts: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    attachments_saved: int = 0
+    attachments_failed: int = 0
+    extraction_jobs_enqueued: int = 0
+    agent_jobs_enqueued: int = 0
+    errors: int = 0
+    partial_chats: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+    run_id: int | None = None
+    error_kind: str | None = None
+    error_message: str | None = None  # a fixed, content-free message from errors.py
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == "error":
+            return errors.KennyWaError.exit_code if self.error_kind is None else _error_exit(self)
+        return _EXIT_CODES[self.status]
+
+    def fail(self, error: errors.KennyWaError) -> None:
+        self.status = status_of(error)
+        self.complete = False
+        self.error_kind = error.status
+        self.error_message = str(error)
+        self.errors += 1
+
+    def add_partial(self, chat_id: str, reason: str) -> None:
+        self.partial_chats.append({"chat_id": chat_id, "reason": reason})
+        self.complete = False
+        if self.status == "ok":
+            self.status = "partial"
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _error_exit(summary: SyncSummary) -> int:
+    for cls in _all_error_classes(errors.KennyWaError):
+        if cls.status == summary.error_kind:
+            return cls.exit_code
+    return errors.KennyWaError.exit_code
+
+
+def _all_error_classes(root: type[errors.KennyWaError]) -> list[type[errors.KennyWaError]]:
+    found = [root]
+    for sub in root.__subclasses__():
+        found.extend(_all_error_classes(sub))
+    return found

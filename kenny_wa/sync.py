@@ -1,0 +1,142 @@
+"""One whole sync: lock the profile, open WhatsApp Web, stream chats into PostgreSQL.
+
+This is the only place that joins the browser side (``kenny_wa.browser``) and the database
+side (``kenny_wa.store``, ``kenny_wa.persist``). The CLI's ``sync --once`` and the Prefect
+flow both call :func:`run_sync`.
+
+Each chat's batch is committed in its own transaction together with that chat's cursor and
+its deferred jobs, so a crash at any point loses nothing and a rerun duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kenny_wa import errors, logs, persist, store
+from kenny_wa.privacy import chat_ref
+from kenny_wa.config import Settings
+from kenny_wa.summary import SyncSummary
+
+log = logs.get_logger(__name__)
+
+# session status recorded in sync_state for each failure kind
+_SESSION_STATUS = {
+    "expired": "expired",
+    "qr_required": "qr_required",
+    "conflict": "conflict",
+    "ui_drift": "ui_drift",
+}
+
+
+class Progress:
+    """Counts for a person at a terminal; subclasses render them. The base class is silent."""
+
+    def chats_found(self, total: int) -> None:  # pragma: no cover - trivial
+        pass
+
+    def chat_done(self, done: int, total: int, messages: int) -> None:  # pragma: no cover
+        pass
+
+    def close(self) -> None:  # pragma: no cover
+        pass
+
+
+def run_sync(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+    on_session_expired: Callable[[str], Any] | None = None,
+) -> SyncSummary:
+    """Run one sync and return its summary; never raises for the failures of errors.py."""
+    from kenny_wa.browser import auth, launch, scrape  # Playwright only when syncing
+
+    progress = progress or Progress()
+    started = time.monotonic()
+    now = now or dt.datetime.now(dt.UTC)
+    summary = SyncSummary(dry_run=dry_run)
+    pg_url = store.resolve_pg_url(settings)
+    try:
+        conn = store.connect(pg_url)
+    except errors.KennyWaError as exc:
+        summary.fail(exc)
+        summary.seconds = time.monotonic() - started
+        return summary
+    with conn, store.profile_lock(pg_url, str(settings.profile_dir)):
+        run_id = None if dry_run else store.start_run(conn, profile=str(settings.profile_dir), dry_run=dry_run)
+        conn.commit()
+        summary.run_id = run_id
+        newest_seen: dt.datetime | None = None
+        try:
+            cursors = store.get_cursors(conn)
+            conn.commit()
+            with launch.browser_session(settings) as page:
+                auth.wait_for_ready(page, settings)
+                tracker = scrape.ScrapeProgress()
+                for batch in scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker):
+                    if summary.chats_total != tracker.chats_total:
+                        summary.chats_total = tracker.chats_total
+                        progress.chats_found(tracker.chats_total)
+                    summary.messages_fetched += len(batch.messages)
+                    if not batch.complete:
+                        summary.add_partial(chat_ref(batch.chat.chat_id), batch.partial_reason or "unknown")
+                    if not dry_run:
+                        result = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
+                        _add_batch(summary, result)
+                    summary.chats_synced += 1
+                    summary.chats_opened = tracker.chats_opened
+                    newest = max((m.ts for m in batch.messages), default=None)
+                    if newest and (newest_seen is None or newest > newest_seen):
+                        newest_seen = newest
+                    progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
+                summary.chats_opened = tracker.chats_opened
+                summary.chats_total = tracker.chats_total
+        except errors.KennyWaError as exc:
+            conn.rollback()
+            summary.fail(exc)
+            log.warning("sync_failed", kind=exc.status, chats_synced=summary.chats_synced)
+            if isinstance(exc, errors.SessionExpired) and on_session_expired is not None:
+                on_session_expired(exc.status)
+        finally:
+            progress.close()
+        summary.seconds = round(time.monotonic() - started, 3)
+        if not dry_run:
+            _record(conn, settings, summary, run_id, newest_seen)
+    log.info(
+        "sync_finished",
+        status=summary.status,
+        chats=summary.chats_synced,
+        messages=summary.messages_fetched,
+        upserts=summary.upserts,
+        seconds=summary.seconds,
+    )
+    return summary
+
+
+def _add_batch(summary: SyncSummary, result: persist.BatchResult) -> None:
+    summary.inserted += result.inserted
+    summary.updated += result.updated
+    summary.unchanged += result.unchanged
+    summary.upserts += result.inserted + result.updated
+    summary.attachments_saved += result.attachments_saved
+    summary.attachments_failed += result.attachments_failed
+    summary.extraction_jobs_enqueued += result.extraction_jobs
+    summary.agent_jobs_enqueued += result.agent_jobs
+
+
+def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen) -> None:
+    success = summary.status in ("ok", "partial")
+    session = "logged_in" if success else _SESSION_STATUS.get(summary.error_kind or "", "unknown")
+    store.finish_run(conn, run_id, summary.as_dict())
+    store.record_sync_state(
+        conn,
+        session_status=session,
+        last_seen_ts=newest_seen,
+        success=success,
+        interval_minutes=settings.interval_minutes,
+    )
+    conn.commit()

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kenny_wa import config, errors
+
+
+def test_defaults_follow_the_spec():
+    s = config.load_settings({})
+    assert s.lookback_days == 30
+    assert s.interval_minutes == 10
+    assert s.image_processing_enabled is False
+    assert s.attachments_dir == Path("/data/attachments")
+    assert s.profile_dir == Path("/data/whatsapp_profile")
+    assert s.web_url == "https://web.whatsapp.com"
+    assert s.agent_keywords == ("Kenny,", "@Kenny")
+    assert s.selector_profile == "auto"
+    assert s.pg_url is None and s.uses_embedded_postgres
+    assert s.health_host == "127.0.0.1"
+
+
+def test_values_are_parsed():
+    s = config.load_settings(
+        {
+            "WHATSAPP_SYNC_LOOKBACK_DAYS": "7",
+            "IMAGE_PROCESSING_ENABLED": "TRUE",
+            "PG_URL": "postgresql://kenny:kenny@postgres:5432/kenny",
+            "WHATSAPP_AGENT_KEYWORDS": "Hey Kenny|!k",
+            "WHATSAPP_SELECTOR_PROFILE": "P4",
+            "WHATSAPP_BROWSER_TIMEZONE": "Europe/Lisbon",
+            "WHATSAPP_WEB_URL": "http://127.0.0.1:8765/",
+        }
+    )
+    assert s.lookback_days == 7
+    assert s.image_processing_enabled is True
+    assert s.pg_url == "postgresql://kenny:kenny@postgres:5432/kenny"
+    assert s.agent_keywords == ("Hey Kenny", "!k")
+    assert s.selector_profile == "p4"
+    assert s.web_url == "http://127.0.0.1:8765"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected_words"),
+    [
+        ("WHATSAPP_SYNC_LOOKBACK_DAYS", "abc", "whole number of days"),
+        ("WHATSAPP_SYNC_LOOKBACK_DAYS", "0", "whole number of days"),
+        ("WHATSAPP_SYNC_INTERVAL_MINUTES", "-5", "whole number of minutes"),
+        ("PG_URL", "mysql://x@y/z", "postgresql://"),
+        ("PG_URL", "postgresql://a b", "postgresql://"),
+        ("IMAGE_PROCESSING_ENABLED", "maybe", "true or false"),
+        ("WHATSAPP_SELECTOR_PROFILE", "p9", "one of auto, p6, p5, p4"),
+        ("WHATSAPP_BROWSER_TIMEZONE", "Mars/Base", "IANA time zone"),
+        ("WHATSAPP_BROWSER_LOCALE", "english", "BCP 47"),
+        ("KENNY_WA_HEALTH_PORT", "70000", "TCP port"),
+        ("WHATSAPP_WEB_URL", "web.whatsapp.com", "http(s) URL"),
+    ],
+)
+def test_bad_values_name_the_variable_and_the_expected_form(variable, value, expected_words):
+    with pytest.raises(errors.ConfigError) as info:
+        config.load_settings({variable: value})
+    message = str(info.value)
+    assert message.startswith(variable)
+    assert expected_words in message
+    assert info.value.exit_code == 2
+
+
+def test_pg_url_value_is_never_echoed():
+    with pytest.raises(errors.ConfigError) as info:
+        config.load_settings({"PG_URL": "mysql://user:s3cret@host/db"})
+    assert "s3cret" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes", "on"])
+def test_sending_is_refused(value):
+    with pytest.raises(errors.SendingRefused) as info:
+        config.load_settings({"WHATSAPP_ENABLE_SENDING": value})
+    assert "WHATSAPP_ENABLE_SENDING" in str(info.value)
+    assert "never sends" in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_sending_false_is_accepted():
+    assert config.load_settings({"WHATSAPP_ENABLE_SENDING": "false"}).lookback_days == 30
+
+
+def test_describe_lists_every_variable():
+    names = {row[0] for row in config.describe()}
+    assert set(config.ENVIRONMENT) <= names
+    assert "WHATSAPP_ENABLE_SENDING" in names
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"WHATSAPP_SYNC_LOOKBACK_DAYS": "abc"}, "WHATSAPP_SYNC_LOOKBACK_DAYS='abc' is invalid"),
+        ({"WHATSAPP_SYNC_INTERVAL_MINUTES": "-1"}, "WHATSAPP_SYNC_INTERVAL_MINUTES='-1' is invalid"),
+        ({"PG_URL": "not a url"}, "PG_URL is invalid"),
+        ({"WHATSAPP_ENABLE_SENDING": "true"}, "WHATSAPP_ENABLE_SENDING=true is refused"),
+    ],
+)
+def test_command_exits_2_with_one_line(env, needle):
+    result = subprocess.run(
+        [sys.executable, "-m", "kenny_wa.cli", "status"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert needle in lines[0]
