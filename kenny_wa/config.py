@@ -226,7 +226,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         if _bool(sending):
             raise SendingRefused()
     except ValueError:
-        raise ConfigError("WHATSAPP_ENABLE_SENDING", "false (kenny-wa never sends)", sending)
+        raise ConfigError("WHATSAPP_ENABLE_SENDING", "false (kenny-wa never sends)", sending) from None
     values: dict[str, Any] = {}
     for variable, (field, parse, echo) in ENVIRONMENT.items():
         raw = env.get(variable)

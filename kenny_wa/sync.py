@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kenny_wa import errors, logs, persist, store
-from kenny_wa.privacy import chat_ref
 from kenny_wa.config import Settings
+from kenny_wa.privacy import chat_ref
 from kenny_wa.summary import SyncSummary
 
 log = logs.get_logger(__name__)
@@ -67,7 +67,9 @@ def run_sync(
         summary.seconds = time.monotonic() - started
         return summary
     with conn, store.profile_lock(pg_url, str(settings.profile_dir)):
-        run_id = None if dry_run else store.start_run(conn, profile=str(settings.profile_dir), dry_run=dry_run)
+        run_id = None
+        if not dry_run:
+            run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
         conn.commit()
         summary.run_id = run_id
         newest_seen: dt.datetime | None = None
