@@ -1,0 +1,152 @@
+"""Read the visible message window (one ``page.evaluate``) and parse it.
+
+- :func:`read_raw` runs ``page_js/extract_rows.js`` once and returns its raw dict.
+- :func:`detect_profile` names the WhatsApp Web era (p4/p5/p6) from a page or a raw window.
+- :func:`read_window` = read_raw + detect_profile + :func:`kenny_wa.parse.parse_window`.
+- :func:`read_header` reads the open conversation's title, subtitle and (from the React
+  fiber, when exposed) the chat JID, in one evaluate.
+- :func:`read_page_intl` reads the page's locale, time zone, date order and hour cycle.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import importlib.resources
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from kenny_wa import errors, parse
+from kenny_wa.browser import selectors
+from kenny_wa.model import Message
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+ERAS = ("p6", "p5", "p4")
+
+
+@functools.cache
+def load_js(name: str) -> str:
+    """The source of ``kenny_wa/browser/page_js/<name>`` (e.g. "extract_rows.js")."""
+    return importlib.resources.files("kenny_wa.browser").joinpath("page_js", name).read_text("utf-8")
+
+
+@dataclasses.dataclass(slots=True)
+class WindowResult:
+    """One read of the visible rows."""
+
+    messages: list[Message]  # parsed, in DOM order (oldest first)
+    profile: str  # era that matched: "p6" | "p5" | "p4"
+    history_start: bool  # the encryption notice (top of the chat) is rendered
+    phone_prompt: bool  # "get older messages from your phone" is shown
+    loading: bool  # a spinner is shown in the conversation
+    ids: list[str]  # external ids of every message row seen (parsed or not), DOM order
+    chat_jid: str | None  # normalised chat JID when packed ids reveal it (p4), else None
+    warnings: collections.Counter[str]  # content-free kinds: "ambiguous_date", "no_time", …
+    rows: int  # [role=row] nodes read, of any kind
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HeaderInfo:
+    title: str | None  # bidi marks stripped
+    subtitle: str | None  # group participants / presence, as shown
+    chat_jid: str | None  # normalised, from the React fiber when the page exposes it
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PageIntl:
+    locale: str
+    timezone: str
+    date_order: str | None  # "DMY" | "MDY" | "YMD"
+    hour_cycle: str | None  # "h12" | "h23" | ...
+
+
+def rows_of(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The extractor's compact ``{fields, rows}`` arrays → one dict per row."""
+    fields = raw["fields"]
+    return [dict(zip(fields, row, strict=True)) for row in raw["rows"]]
+
+
+def read_raw(page: Page, profile: str = "auto") -> dict[str, Any]:
+    """Run the extractor once on the current window (read-only)."""
+    return json.loads(page.evaluate(load_js("extract_rows.js"), selectors.profile(profile).js_arg()))
+
+
+def _era_of_rows(rows: list[dict[str, Any]]) -> str | None:
+    messages = [r for r in rows if r["row"] == "msg"]
+    if any(parse.split_packed_id(r["id"]) for r in messages):
+        return "p4"
+    if any(r["cls_out"] or r["cls_in"] for r in messages):
+        return "p5"
+    if any(r["tid"] or r["container"] for r in messages):
+        return "p6"
+    if any(parse.is_message_row(r) for r in messages):
+        raise errors.UiDrift()
+    return None
+
+
+def detect_profile(source: Page | Mapping[str, Any], *, setting: str = "auto") -> str:
+    """The era of the page (or of a raw window from :func:`read_raw`).
+
+    Packed ids → p4, direction classes → p5, conv-msg testids / msg-container → p6. A pinned
+    ``setting`` (not "auto") is returned as is. With no message rows at all the newest era is
+    assumed; message rows that match no era raise :class:`errors.UiDrift`.
+    """
+    if setting != "auto":
+        return setting
+    raw = source if isinstance(source, Mapping) else read_raw(source)
+    rows = rows_of(raw)
+    era = _era_of_rows(rows)
+    if era is None and not rows and raw.get("id_nodes"):
+        raise errors.UiDrift()  # ids rendered, but no row container we know
+    return era or ERAS[0]
+
+
+def parse_raw(raw: Mapping[str, Any], ctx: parse.ParseContext, *, setting: str = "auto") -> WindowResult:
+    """Pure: a raw window → WindowResult (used by read_window and extract_html)."""
+    profile = detect_profile(raw, setting=setting)
+    rows = rows_of(raw)
+    result = parse.parse_window(rows, ctx, era=profile)
+    return WindowResult(
+        messages=result.messages,
+        profile=profile,
+        history_start=bool(raw.get("history_start")),
+        phone_prompt=bool(raw.get("phone_prompt")),
+        loading=bool(raw.get("loading")),
+        ids=result.ids,
+        chat_jid=result.chat_jid,
+        warnings=result.warnings,
+        rows=len(rows),
+    )
+
+
+def read_window(page: Page, ctx: parse.ParseContext, *, setting: str = "auto") -> WindowResult:
+    """One evaluate on the visible window, parsed. ``setting`` is settings.selector_profile."""
+    return parse_raw(read_raw(page, setting), ctx, setting=setting)
+
+
+def read_header(page: Page) -> HeaderInfo:
+    """Title, subtitle and fiber chat JID of the open conversation (one evaluate)."""
+    arg = {role: list(selectors.NAVIGATION[role]) for role in
+           ("conversation_header", "header_title", "header_subtitle")}
+    raw = page.evaluate(load_js("read_header.js"), arg)
+    jid = raw.get("jid") or None
+    return HeaderInfo(
+        title=parse.strip_bidi(raw.get("title")) or None,
+        subtitle=parse.strip_bidi(raw.get("subtitle")) or None,
+        chat_jid=parse.normalise_jid(jid) if jid else None,
+    )
+
+
+def read_page_intl(page: Page) -> PageIntl:
+    """The page's Intl settings: what dates in data-pre-plain-text follow."""
+    raw = page.evaluate(load_js("read_intl.js"))
+    return PageIntl(
+        locale=raw["locale"],
+        timezone=raw["timezone"],
+        date_order=parse.date_order_from_parts(raw["parts"]),
+        hour_cycle=raw.get("hour_cycle") or None,
+    )

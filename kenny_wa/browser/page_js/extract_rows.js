@@ -1,0 +1,254 @@
+// One call per visible window: page.evaluate(source, arg). Read-only: it never writes to
+// the DOM. `arg` comes from kenny_wa/browser/selectors.py (SelectorProfile.js_arg):
+//   arg.sel[role]  -> ordered CSS selector candidates
+//   arg.attr[name] -> attribute names to read
+//   arg.text[kind] -> lower-case substrings (labels, notices)
+//   arg.pattern    -> regular expression sources owned by Python
+// It returns compact arrays of raw strings/booleans; all interpretation happens in
+// kenny_wa/parse.py. The bubble's innerText is never used: it leaks author, time and icon
+// titles into the body.
+(arg) => {
+  const S = arg.sel, A = arg.attr, T = arg.text;
+  const J = {};
+  for (const k in S) J[k] = S[k].join(', ');
+  const timeRe = new RegExp(arg.pattern.time);
+  const FIELDS = [
+    'row', 'id', 'tid', 'ppt', 'meta', 'cls_out', 'cls_in', 'tail', 'prefix', 'receipt',
+    'author_label', 'author_texts', 'text', 'caption', 'quoted', 'q_author_label', 'q_author_texts',
+    'q_text', 'fwd', 'del', 'edited', 'reactions', 'media', 'blob', 'duration', 'doc_name',
+    'container', 'label',
+  ];
+
+  const matches = (el, k) => !!(J[k] && el.matches(J[k]));
+  let rowHasQuote = false;
+  const inQuote = (node, row) => {
+    if (!rowHasQuote) return false;
+    const q = node.closest(J.quoted);
+    return !!q && q !== row && row.contains(q);
+  };
+  // First element for `k` by candidate priority (then document order); optionally skipping
+  // quoted blocks. One query for the joined list; candidates are ranked only among the hits.
+  const first = (el, k, skipQuoted) => {
+    if (!J[k]) return null;
+    const list = S[k];
+    if (list.length === 1 && !(skipQuoted && rowHasQuote)) return el.querySelector(J[k]);
+    let best = null, bestRank = list.length;
+    for (const n of el.querySelectorAll(J[k])) {
+      if (skipQuoted && inQuote(n, el)) continue;
+      let rank = 0;
+      while (rank < bestRank && !n.matches(list[rank])) rank += 1;
+      if (rank < bestRank) { best = n; bestRank = rank; if (rank === 0) break; }
+    }
+    return best;
+  };
+  const short = (s, n) => (s.length > n ? s.slice(0, n) : s);
+  // Text of a subtree without icon <title>s, element boundaries as spaces, collapsed.
+  const flat = (n) => {
+    if (!n) return '';
+    const parts = [];
+    const walk = (e) => {
+      for (let c = e.firstChild; c; c = c.nextSibling) {
+        if (c.nodeType === 3) parts.push(c.data);
+        else if (c.nodeType === 1 && c.tagName !== 'svg' && c.tagName !== 'SCRIPT' && c.tagName !== 'STYLE') {
+          parts.push(' ');
+          walk(c);
+          parts.push(' ');
+        }
+      }
+    };
+    walk(n);
+    return parts.join('').replace(/\s+/g, ' ').trim();
+  };
+
+  const wsCache = new Map();
+  // Visible text of one text node subtree: emoji images become their alt, <br> a newline,
+  // and whitespace follows the element's CSS (pre-wrap keeps line breaks, normal collapses).
+  const textOf = (el) => {
+    if (!el) return null;
+    const key = el.tagName + '.' + el.className;
+    let ws = wsCache.get(key);
+    if (ws === undefined) { ws = getComputedStyle(el).whiteSpace; wsCache.set(key, ws); }
+    const pre = ws.startsWith('pre') || ws === 'break-spaces';
+    let out = '';
+    const walk = (n) => {
+      for (let c = n.firstChild; c; c = c.nextSibling) {
+        if (c.nodeType === 3) out += pre ? c.data : c.data.replace(/[\t\n\r\f ]+/g, ' ');
+        else if (c.nodeType === 1) {
+          const tag = c.tagName;
+          if (tag === 'BR') out += '\n';
+          else if (tag === 'IMG') {
+            if (J.emoji && c.matches(J.emoji)) out += c.getAttribute('alt') || c.getAttribute('data-plain-text') || '';
+          } else if (tag !== 'SCRIPT' && tag !== 'STYLE' && tag !== 'svg') walk(c);
+        }
+      }
+    };
+    walk(el);
+    return pre ? out : out.replace(/ *\n */g, '\n').replace(/ {2,}/g, ' ').trim();
+  };
+  // Author block: the aria-label of the name span and the texts of its sibling spans
+  // (display name, and the phone of an unsaved contact).
+  const authorOf = (scope, k, skipQuoted) => {
+    const n = first(scope, k, skipQuoted);
+    if (!n) return ['', []];
+    const texts = [];
+    for (const c of (n.parentElement || n).children) {
+      if (c.tagName !== 'SPAN') continue;
+      const t = flat(c);
+      if (t) texts.push(short(t, 120));
+    }
+    return [n.getAttribute(A.aria_label) || '', texts];
+  };
+  const metaOf = (el) => {
+    for (const sel of S.meta || []) {
+      let hit = null;
+      for (const n of el.querySelectorAll(sel)) {
+        if (inQuote(n, el)) continue;
+        const t = flat(n);
+        if (t.length <= 40 && timeRe.test(t)) hit = t;
+      }
+      if (hit !== null) return hit;
+    }
+    return '';
+  };
+  const receiptOf = (el, flags) => {
+    if (flags.has('receipt')) return true;
+    const scope = first(el, 'receipt_scope', true);
+    if (!scope) return false;
+    for (const t of scope.querySelectorAll(J.svg_title)) {
+      const v = t.textContent.trim().toLowerCase();
+      if (T.receipt_titles.some((r) => v.startsWith(r))) return true;
+    }
+    for (const n of scope.querySelectorAll(J.receipt_label)) {
+      const v = (n.getAttribute(A.aria_label) || '').toLowerCase();
+      if (T.receipt_labels.includes(v) || T.receipt_labels.includes(' ' + v.trim() + ' ')) return true;
+    }
+    return false;
+  };
+  // Precedence matters: a GIF also has a <video>, a sticker is also an <img>.
+  const mediaKinds = ['sticker', 'gif', 'voice', 'video', 'document', 'image'];
+  // Presence-only roles are found with ONE query per row over their union; each hit is then
+  // classified with matches(). Hits inside a quoted block belong to the quoted message.
+  const FLAG_ROLES = ['system', 'virtualized_shell', 'msg_container', 'tail_out', 'tail_in',
+    'class_out', 'class_in', 'receipt', 'forwarded', 'deleted', 'edited', 'history_start',
+    ...mediaKinds].filter((k) => J[k]);
+  const J_FLAGS = FLAG_ROLES.map((k) => J[k]).join(', ');
+  const flagsOf = (row) => {
+    const f = new Set();
+    if (!J_FLAGS) return f;
+    for (const n of row.querySelectorAll(J_FLAGS)) {
+      if (rowHasQuote && inQuote(n, row)) continue;
+      for (const k of FLAG_ROLES) if (!f.has(k) && n.matches(J[k])) f.add(k);
+    }
+    for (const k of ['class_out', 'class_in']) if (J[k] && row.matches(J[k])) f.add(k);
+    return f;
+  };
+  const blobOf = (el) => {
+    const box = first(el, 'image', true) || el;
+    const img = first(box, 'blob_img', false);
+    return img ? img.getAttribute('src') : '';
+  };
+  const rowsOf = () => {
+    for (const sel of S.rows) {
+      const found = document.querySelectorAll(sel);
+      if (found.length) return found;
+    }
+    return [];
+  };
+  const textHit = (s, list) => {
+    const v = s.toLowerCase();
+    return list.some((t) => v.includes(t));
+  };
+
+  const main = J.main ? document.querySelector(J.main) : null;
+  const rows = [];
+  let historyStart = false, phonePrompt = false;
+  let rowIndex = -1;
+  for (const row of rowsOf()) {
+    rowIndex += 1;
+    rowHasQuote = false;
+    const idEl = matches(row, 'msg_id') ? row : first(row, 'msg_id', false);
+    const dataId = idEl ? idEl.getAttribute(A.id) || '' : '';
+    const testid = idEl ? idEl.getAttribute(A.testid) || '' : '';
+    const tid = testid.startsWith(A.testid_prefix) ? testid.slice(A.testid_prefix.length) : '';
+    const quotedEl = idEl ? first(row, 'quoted', false) : null;
+    rowHasQuote = !!quotedEl;
+    const flags = flagsOf(row);
+    const isSystem = flags.has('system');
+    const shell = !!idEl && flags.has('virtualized_shell') && !row.textContent.trim();
+    if (!idEl || isSystem || shell) {
+      // Date separators, system notices, the encryption notice, the phone prompt, shells.
+      const label = short(flat(row), 300);
+      if (label && textHit(label, T.history_start)) historyStart = true;
+      if (label && textHit(label, T.phone_prompt)) phonePrompt = true;
+      if (flags.has('history_start')) historyStart = true;
+      rows.push([isSystem ? 'system' : shell ? 'shell' : 'other', dataId, tid, '', '', false, false, '', '', false,
+        '', [], null, null, false, '', [], null, false, false, false, [], '', '', '', '', false, label]);
+      continue;
+    }
+    const pptEl = first(row, 'pre_plain', true);
+    const [authorLabel, authorTexts] = authorOf(row, 'author', true);
+    let qLabel = '', qTexts = [], qText = null;
+    if (quotedEl) {
+      const box = quotedEl.matches(J.quoted_text) ? quotedEl.parentElement : quotedEl;
+      [qLabel, qTexts] = authorOf(box, 'quoted_author', false);
+      const qt = quotedEl.matches(J.quoted_text) ? quotedEl : first(quotedEl, 'quoted_text', false);
+      qText = textOf(qt);
+    }
+    const prefixEl = first(row, 'prefix_label', true);
+    const media = mediaKinds.find((k) => flags.has(k)) || '';
+    const durEl = media === 'voice' || media === 'video' ? first(row, 'voice_duration', true) : null;
+    const docEl = media === 'document' ? first(row, 'document_name', true) : null;
+    const textEl = first(row, 'text', true);
+    const captionEl = media ? first(row, 'caption', true) : null;
+    const reactions = [];
+    if (J.reactions) {
+      for (const n of row.querySelectorAll(J.reactions)) {
+        if (n.parentElement && n.parentElement.closest(J.reactions) && row.contains(n.parentElement.closest(J.reactions))) continue;
+        reactions.push(n.getAttribute(A.aria_label) || flat(n));
+      }
+    }
+    const tailOut = flags.has('tail_out'), tailIn = flags.has('tail_in');
+    const prefix = prefixEl ? prefixEl.getAttribute(A.aria_label) || '' : '';
+    // Receipts are the last direction signal: only looked for when no earlier one exists.
+    const needReceipt = !tailOut && !tailIn && !flags.has('class_out') && !flags.has('class_in') && !prefix;
+    rows.push([
+      'msg', dataId, tid,
+      pptEl ? pptEl.getAttribute(A.pre_plain) : '',
+      metaOf(row),
+      flags.has('class_out'),
+      flags.has('class_in'),
+      tailOut ? 'out' : tailIn ? 'in' : '',
+      prefix,
+      needReceipt ? receiptOf(row, flags) : flags.has('receipt'),
+      authorLabel, authorTexts,
+      textOf(textEl && textEl !== captionEl ? textEl : null),
+      textOf(captionEl),
+      !!quotedEl, qLabel, qTexts, qText,
+      flags.has('forwarded'),
+      flags.has('deleted'),
+      flags.has('edited'),
+      reactions,
+      media,
+      media === 'image' || media === 'sticker' ? blobOf(row) : '',
+      durEl ? durEl.getAttribute(A.valuetext) || '' : '',
+      docEl ? docEl.getAttribute('title') || flat(docEl) : '',
+      flags.has('msg_container'),
+      '',
+    ]);
+  }
+  if (!phonePrompt && J.phone_prompt) {
+    for (const n of document.querySelectorAll(J.phone_prompt)) {
+      if (textHit(flat(n), T.phone_prompt)) { phonePrompt = true; break; }
+    }
+  }
+  // A JSON string crosses the protocol far faster than thousands of small arrays.
+  return JSON.stringify({
+    fields: FIELDS,
+    rows,
+    main: !!main,
+    id_nodes: main ? main.querySelectorAll(J.msg_id).length : 0,
+    history_start: historyStart,
+    phone_prompt: phonePrompt,
+    loading: !!(J.loading && document.querySelector(J.loading)),
+  });
+}

@@ -1,0 +1,167 @@
+"""Run the page extractor and parser on a saved page or fragment, without any network.
+
+``extract_html`` loads the HTML into headless Chromium with ``page.set_content`` (all
+requests are refused), runs the very same ``extract_rows.js`` and ``parse`` code as a sync,
+and returns the messages. ``run_extract_html`` is the ``kenny-wa extract-html`` command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json as jsonlib
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kenny_wa import errors, parse
+from kenny_wa.browser import extract
+from kenny_wa.model import Message
+
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+)
+_HAS_MAIN = re.compile(r"""\bid\s*=\s*["']?main\b""", re.I)
+_HAS_HTML = re.compile(r"<html[\s>]", re.I)
+
+
+def _document(path_or_html: str | Path) -> str:
+    if isinstance(path_or_html, Path) or (
+        "<" not in str(path_or_html) and Path(str(path_or_html)).exists()
+    ):
+        html = Path(path_or_html).read_text("utf-8")
+    else:
+        html = str(path_or_html)
+    if _HAS_MAIN.search(html):
+        return html
+    # A bare fragment of message rows: give it the conversation shell the selectors expect.
+    body = html if not _HAS_HTML.search(html) else re.sub(r"(?is).*?<body[^>]*>|</body>.*", "", html)
+    head = '<!doctype html><html><head><meta charset="utf-8"></head><body>'
+    return f'{head}<div id="main">{body}</div></body></html>'
+
+
+def _chromium_path() -> str | None:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    return None
+
+
+def extract_html(
+    path_or_html: str | Path,
+    *,
+    locale: str,
+    timezone: str,
+    now: dt.datetime | None = None,
+    chat_title: str | None = None,
+    is_group: bool | None = None,
+    setting: str = "auto",
+    executable_path: str | None = None,
+) -> list[Message]:
+    """Messages in a saved WhatsApp Web page or fragment (see the module docstring)."""
+    return extract_html_window(
+        path_or_html, locale=locale, timezone=timezone, now=now, chat_title=chat_title,
+        is_group=is_group, setting=setting, executable_path=executable_path,
+    ).messages
+
+
+def extract_html_window(
+    path_or_html: str | Path,
+    *,
+    locale: str,
+    timezone: str,
+    now: dt.datetime | None = None,
+    chat_title: str | None = None,
+    is_group: bool | None = None,
+    setting: str = "auto",
+    executable_path: str | None = None,
+) -> extract.WindowResult:
+    """Like :func:`extract_html`, returning the whole window result (markers, warnings)."""
+    from playwright.sync_api import sync_playwright
+
+    html = _document(path_or_html)
+    now = now or dt.datetime.now(dt.UTC)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable_path or _chromium_path(), headless=True, args=list(CHROMIUM_ARGS)
+        )
+        try:
+            context = browser.new_context(locale=locale, timezone_id=timezone, java_script_enabled=True)
+            context.route("**/*", lambda route: route.abort())
+            page = context.new_page()
+            page.set_content(html, wait_until="domcontentloaded")
+            intl = extract.read_page_intl(page)
+            raw = extract.read_raw(page, setting)
+        finally:
+            browser.close()
+    rows = extract.rows_of(raw)
+    packed = next((p for r in rows if (p := parse.split_packed_id(r.get("id") or ""))), None)
+    if is_group is None:
+        is_group = bool(packed and packed.remote.endswith("@g.us")) or any(
+            r.get("author_texts") or r.get("author_label") for r in rows if r["row"] == "msg"
+        )
+    chat_id = packed.remote if packed else f"title:{chat_title}" if chat_title else "html:unknown"
+    ctx = parse.ParseContext(
+        chat_id=chat_id, chat_title=chat_title, is_group=is_group, now=now, locale=locale,
+        timezone=timezone, date_order=intl.date_order, hour_cycle=intl.hour_cycle,
+    )
+    window = extract.parse_raw(raw, ctx, setting=setting)
+    window.messages = parse.resolve_quoted_ids(window.messages)
+    return window
+
+
+def records_as_json(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """The ``extract-html --json`` record shape."""
+    return [
+        {
+            "external_id": m.external_id,
+            "is_outgoing": m.is_outgoing,
+            "sender": m.sender,
+            "text": m.text,
+            "ts": m.ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "kind": m.kind,
+            "forwarded": m.forwarded,
+            "deleted": m.deleted,
+            "edited": m.edited,
+            "quoted_text": m.quoted_text,
+        }
+        for m in messages
+    ]
+
+
+def _table(messages: list[Message]) -> str:
+    lines = [f"{'ts (UTC)':<17} {'dir':<3} {'kind':<8} {'sender':<20} text"]
+    for m in messages:
+        flags = "".join(f for f, on in (("F", m.forwarded), ("E", m.edited), ("D", m.deleted)) if on)
+        text = (m.text or "").replace("\n", " ⏎ ")
+        lines.append(
+            f"{m.ts.strftime('%Y-%m-%d %H:%M'):<17} {'out' if m.is_outgoing else 'in':<3} "
+            f"{m.kind:<8} {(m.sender or '')[:20]:<20} {flags + ' ' if flags else ''}{text[:80]}"
+        )
+    return "\n".join(lines)
+
+
+def run_extract_html(path: str | Path, json: bool, locale: str, timezone: str) -> int:
+    """``kenny-wa extract-html FILE``: print the records; 0 ok, 1 file unreadable, 6 drift."""
+    try:
+        window = extract_html_window(Path(path), locale=locale, timezone=timezone)
+    except OSError:
+        print("cannot read the file", file=sys.stderr)
+        return 1
+    except errors.UiDrift as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    if json:
+        print(jsonlib.dumps(records_as_json(window.messages), ensure_ascii=False, indent=2))
+    else:
+        print(_table(window.messages))
+        skipped = ", ".join(f"{k}={v}" for k, v in sorted(window.warnings.items()))
+        summary = f"\n{len(window.messages)} message(s), era {window.profile}"
+        print(summary + (f"; {skipped}" if skipped else ""))
+    return 0

@@ -1,0 +1,737 @@
+"""Raw rows from the page → :class:`kenny_wa.model.Message`. Pure: no browser, no clock, no I/O.
+
+A raw row is the dict ``page_js/extract_rows.js`` returns per ``[role=row]`` (keys are its
+``FIELDS``). :func:`parse_window` turns one window of them (in DOM order) into messages:
+
+- time: ``data-pre-plain-text`` ("[10:54 PM, 12/9/2025] Name: ") in the page's locale, or
+  the ``msg-meta`` time plus the nearest date anchor (a date separator, or a row of the same
+  day with a full stamp); local wall time in ``ctx.timezone`` → aware UTC;
+- direction: packed id prefix → ``.message-out/in`` → tail → "You:" label → receipt →
+  author block (incoming only), then names learned in the window, then the row's block;
+- sender, kind, text, quote, flags, reactions.
+
+Dates that are ambiguous or impossible are never guessed: the row is dropped and a warning
+kind (a fixed string, never content) is counted instead.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from kenny_wa.model import MEDIA_KINDS, MediaRef, Message
+
+UTC = dt.UTC
+DateOrder = str  # "DMY" | "MDY" | "YMD"
+
+# Own-bubble prefix labels and quoted-author names meaning "me", case-insensitive.
+YOU_LABELS = frozenset({"you:", "você:", "tu:", "tú:", "vous:", "du:", "sen:"})
+YOU_NAMES = frozenset({"you", "você", "tu", "tú", "vous", "du", "sen"})
+EDITED_WORDS = ("edited", "editada", "editado", "modificato", "bearbeitet", "modifié")
+
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u2007": " "})
+_PPT = re.compile(r"^\s*\[(?P<time>[^,\]]+),\s*(?P<date>[^\]]+)\]\s?(?P<sender>.*?):\s*$", re.S)
+_TIME = re.compile(
+    r"(?P<pre>上午|下午|午前|午後|오전|오후)?\s*(?P<h>\d{1,2})[:.](?P<m>\d{2})"
+    r"(?:\s*(?P<ap>[ap])\.?\s?m\.?(?![a-z]))?",
+    re.I,
+)
+_PM_PREFIXES = frozenset({"下午", "午後", "오후"})
+_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_YMD_DATE = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*\.?")
+_NUM_DATE = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4}|\d{2})\s*\.?")
+_PACKED = re.compile(r"^(true|false)_([^_@\s]+@[a-z.]+)_([0-9A-Za-z]+)(?:_(.+))?$")
+_PHONE = re.compile(r"^\+?[\d\s().\-]{6,}$")
+_WORDS = re.compile(r"\d+|[^\W\d_]+")
+_EMOJI = re.compile(
+    "(?:[\U0001F1E6-\U0001F1FF]{2}"
+    "|[\u00a9\u00ae\u203c-\u3299\U0001F000-\U0001FAFF]"
+    "[\uFE0F\U0001F3FB-\U0001F3FF]*(?:\u200d[\u2600-\u27bf\U0001F000-\U0001FAFF][\uFE0F\U0001F3FB-\U0001F3FF]*)*)"
+)
+_MDY_LOCALES = frozenset({"en-US", "en-PH", "es-US", "en-AS", "en-GU", "en-PR", "en-UM", "en-VI"})
+_YMD_LANGS = frozenset({"zh", "ja", "ko", "hu", "lt", "mn"})
+_YMD_LOCALES = frozenset({"en-CA", "fr-CA", "sv-SE", "en-ZA"})
+
+_RELATIVE = {
+    "today": 0, "hoje": 0, "hoy": 0, "oggi": 0, "heute": 0, "aujourd'hui": 0, "bugün": 0,
+    "今天": 0, "今日": 0,
+    "yesterday": 1, "ontem": 1, "ayer": 1, "ieri": 1, "gestern": 1, "hier": 1, "dün": 1,
+    "昨天": 1, "昨日": 1,
+}
+_WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+    "sunday": 6,
+    "segunda-feira": 0, "terça-feira": 1, "quarta-feira": 2, "quinta-feira": 3,
+    "sexta-feira": 4, "segunda": 0, "terça": 1, "quarta": 2, "quinta": 3, "sexta": 4,
+    "sábado": 5, "domingo": 6,
+    "lunes": 0, "martes": 1, "miércoles": 2, "jueves": 3, "viernes": 4,
+}
+_MONTHS = {
+    **{m: i for i, m in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"), 1)},
+    **{m: i for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)},
+    "sept": 9,
+    **{m: i for i, m in enumerate(
+        ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+         "setembro", "outubro", "novembro", "dezembro"), 1)},
+    **{m: i for i, m in enumerate(
+        ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+         "septiembre", "octubre", "noviembre", "diciembre"), 1)},
+}
+_FILLER = frozenset({"de", "of", "del", "the"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParseContext:
+    """What parsing one chat's rows needs to know about the chat and the page."""
+
+    chat_id: str
+    chat_title: str | None
+    is_group: bool
+    now: dt.datetime  # aware; anchors "Today", "Yesterday" and weekday separators
+    locale: str = "en-US"
+    timezone: str = "UTC"
+    date_order: DateOrder | None = None  # from the page's Intl date parts; None → from locale
+    hour_cycle: str | None = None  # "h12" | "h23" from the page's Intl (informative)
+
+    @property
+    def order(self) -> DateOrder:
+        return self.date_order or date_order_for_locale(self.locale)
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
+
+
+class Stamp(NamedTuple):
+    """A parsed timestamp: ``ts`` (aware UTC) or None with a warning kind."""
+
+    ts: dt.datetime | None
+    day: dt.date | None
+    warning: str | None
+    hm: tuple[int, int] | None = None
+
+
+class PackedId(NamedTuple):
+    from_me: bool
+    remote: str
+    msg_id: str
+    participant: str | None
+
+
+@dataclasses.dataclass(slots=True)
+class ParseResult:
+    messages: list[Message]
+    warnings: collections.Counter[str]
+    ids: list[str]  # external ids of every message row seen, parsed or not, in DOM order
+    chat_jid: str | None  # the chat JID revealed by packed ids, normalised
+
+
+# --- small pure helpers ---------------------------------------------------------------------
+
+
+def strip_bidi(value: str | None) -> str | None:
+    """Remove bidi control marks (names and titles only, never message text)."""
+    if value is None:
+        return None
+    return _BIDI.sub("", value).strip()
+
+
+def normalise_jid(jid: str) -> str:
+    """``@s.whatsapp.net`` → ``@c.us``, lower-case, no device suffix (``:12``)."""
+    value = jid.strip().lower()
+    user, _, server = value.partition("@")
+    user = user.split(":", 1)[0]
+    if server == "s.whatsapp.net":
+        server = "c.us"
+    return f"{user}@{server}" if server else user
+
+
+def split_packed_id(data_id: str) -> PackedId | None:
+    """``true_<jid>_<id>[_<participant>]`` → its parts; None for a bare id."""
+    m = _PACKED.match(data_id or "")
+    if not m:
+        return None
+    return PackedId(m[1] == "true", normalise_jid(m[2]), m[3], normalise_jid(m[4]) if m[4] else None)
+
+
+def external_id(data_id: str, testid_id: str = "") -> str:
+    """The bare message id, the same in every era (packed ids are unpacked)."""
+    packed = split_packed_id(data_id)
+    if packed:
+        return packed.msg_id
+    return (data_id or testid_id or "").strip()
+
+
+def date_order_for_locale(locale: str) -> DateOrder:
+    """Numeric date order for a BCP 47 locale when the page's Intl order is not known."""
+    if locale in _MDY_LOCALES:
+        return "MDY"
+    if locale in _YMD_LOCALES or locale.split("-", 1)[0] in _YMD_LANGS:
+        return "YMD"
+    return "DMY"
+
+
+def date_order_from_parts(part_types: Sequence[str]) -> DateOrder | None:
+    """``Intl.DateTimeFormat().formatToParts()`` types → "DMY"/"MDY"/"YMD"."""
+    order = "".join(t[0].upper() for t in part_types if t in ("day", "month", "year"))
+    return order if order in ("DMY", "MDY", "YMD") else None
+
+
+def _clean(value: str) -> str:
+    if value.isascii():
+        return value.strip()
+    return unicodedata.normalize("NFC", _BIDI.sub("", value.translate(_SPACES))).strip()
+
+
+# --- time and date --------------------------------------------------------------------------
+
+
+def parse_time(value: str, *, anchored: bool = True) -> tuple[int, int] | None:
+    """"10:54 PM", "8:05 pm", "13:52", "下午1:23" → (hour, minute); None if invalid."""
+    text = _clean(value)
+    m = _TIME.fullmatch(text) if anchored else _TIME.search(text)
+    if not m:
+        return None
+    hour, minute = int(m["h"]), int(m["m"])
+    if minute > 59:
+        return None
+    marker = m["ap"].lower() if m["ap"] else ("p" if m["pre"] in _PM_PREFIXES else "a" if m["pre"] else None)
+    if marker:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if marker == "p" else 0)
+    elif hour > 23:
+        return None
+    return hour, minute
+
+
+def parse_date(value: str, order: DateOrder | None) -> tuple[dt.date | None, str | None]:
+    """A numeric date in the page's order → (date, None) or (None, warning kind)."""
+    text = _clean(value)
+    m = _CJK_DATE.fullmatch(text) or _YMD_DATE.fullmatch(text)
+    if m:
+        return _make_date(int(m[1]), int(m[2]), int(m[3]))
+    m = _NUM_DATE.fullmatch(text)
+    if not m:
+        return None, "unparsed_date"
+    a, b, year = int(m[1]), int(m[2]), int(m[3])
+    if len(m[3]) == 2:
+        year += 2000
+    if order == "DMY":
+        return _make_date(year, b, a)
+    if order == "MDY":
+        return _make_date(year, a, b)
+    # Unknown order (or a Y-M-D locale showing D/M): only an unambiguous date is accepted.
+    if a > 12 >= b:
+        return _make_date(year, b, a)
+    if b > 12 >= a:
+        return _make_date(year, a, b)
+    if a == b:
+        return _make_date(year, a, b)
+    return None, "ambiguous_date"
+
+
+def _make_date(year: int, month: int, day: int) -> tuple[dt.date | None, str | None]:
+    try:
+        return dt.date(year, month, day), None
+    except ValueError:
+        return None, "impossible_date"
+
+
+def to_utc(day: dt.date, hour: int, minute: int, timezone: str) -> tuple[dt.datetime | None, str | None]:
+    """Local wall time in ``timezone`` → aware UTC. A time skipped by DST is refused;
+    a repeated one takes the first occurrence and reports it."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    utc = local.astimezone(UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None, "nonexistent_local_time"
+    if local.replace(fold=1).astimezone(UTC) != utc:
+        return utc, "ambiguous_local_time"
+    return utc, None
+
+
+def parse_pre_plain_text(value: str, ctx: ParseContext) -> tuple[Stamp, str | None]:
+    """``[<time>, <date>] <sender>: `` → (Stamp, sender with bidi marks stripped)."""
+    m = _PPT.match(value or "")
+    if not m:
+        return Stamp(None, None, "unparsed_pre_plain_text"), None
+    sender = clean_name(m["sender"])
+    hm = parse_time(m["time"])
+    day, warning = parse_date(m["date"], ctx.order)
+    if day is None:
+        return Stamp(None, None, warning, hm), sender
+    if hm is None:
+        return Stamp(None, day, "unparsed_time"), sender
+    ts, warning = to_utc(day, *hm, ctx.timezone)
+    return Stamp(ts, day, warning, hm), sender
+
+
+def parse_separator(label: str, ctx: ParseContext) -> dt.date | None:
+    """A date-separator label ("Today", "ONTEM", "Tuesday", "12/9/2025", "9 December 2025")
+    → the date it stands for, relative to ``ctx.now``; None if it is not a date."""
+    text = _clean(label).casefold()
+    if not text or len(text) > 40:
+        return None
+    today = ctx.today
+    if text in _RELATIVE:
+        return today - dt.timedelta(days=_RELATIVE[text])
+    if text in _WEEKDAYS:
+        back = (today.weekday() - _WEEKDAYS[text]) % 7 or 7
+        return today - dt.timedelta(days=back)
+    if any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text.strip("年月日")
+                                                    if ch not in "年月日"):
+        day, _warning = parse_date(text, ctx.order)
+        return day
+    return _named_month_date(text, today)
+
+
+def _named_month_date(text: str, today: dt.date) -> dt.date | None:
+    words = [w for w in _WORDS.findall(text) if w not in _FILLER and w not in _WEEKDAYS]
+    months = [w for w in words if w in _MONTHS]
+    numbers = [w for w in words if w.isdigit()]
+    if len(months) != 1 or not 1 <= len(numbers) <= 2 or len(words) != len(months) + len(numbers):
+        return None
+    month = _MONTHS[months[0]]
+    days = [int(n) for n in numbers if len(n) <= 2]
+    years = [int(n) for n in numbers if len(n) == 4]
+    if len(days) != 1 or len(years) > 1:
+        return None
+    if years:
+        return _make_date(years[0], month, days[0])[0]
+    candidate = _make_date(today.year, month, days[0])[0]
+    if candidate and candidate > today:
+        candidate = _make_date(today.year - 1, month, days[0])[0]
+    return candidate
+
+
+# --- names ----------------------------------------------------------------------------------
+
+
+def clean_name(value: str | None) -> str | None:
+    """Bidi marks and the unsaved-contact "~" removed; None when empty."""
+    if value is None:
+        return None
+    name = _clean(value).lstrip("~").strip()
+    return name or None
+
+
+def is_phone(value: str) -> bool:
+    return bool(_PHONE.match(value)) and sum(ch.isdigit() for ch in value) >= 6
+
+
+def author_sender(label: str, texts: Sequence[str]) -> tuple[str | None, str | None]:
+    """An author block → (sender, display name). The sender is what ``data-pre-plain-text``
+    would carry: the phone for an unsaved contact (shown beside a "Maybe"/"~" name), else
+    the name."""
+    cleaned = [c for c in (clean_name(t) for t in texts) if c]
+    phone = next((t for t in cleaned if is_phone(t)), None)
+    name = next((t for t in cleaned if not is_phone(t)), None)
+    if name is None and label:
+        name = clean_name(re.sub(r"^(maybe|talvez|forse|quizás)\s+", "", _clean(label), flags=re.I))
+        if name and is_phone(name):
+            phone, name = phone or name, None
+    return (phone or name), name
+
+
+def parse_reactions(labels: Iterable[str]) -> tuple[str, ...]:
+    """Reaction button labels ("Reactions 👍, ❤ 4 in total") → the emoji, in order, once each."""
+    seen: dict[str, None] = {}
+    for label in labels:
+        for emoji in _EMOJI.findall(label or ""):
+            seen.setdefault(emoji.replace("\ufe0f", ""), None)
+    return tuple(seen)
+
+
+# --- one window -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class _Row:
+    raw: Mapping[str, Any]
+    index: int
+    ext_id: str
+    packed: PackedId | None
+    stamp: Stamp | None  # from data-pre-plain-text
+    ppt_sender: str | None
+    time: tuple[int, int] | None  # from msg-meta
+    own_signal: bool | None
+    starts_block: bool
+    author: str | None
+    author_name: str | None
+    outgoing: bool | None = None
+    day: dt.date | None = None
+
+
+_BREAK = object()  # a system row: ends a block, keeps the day
+_Item = Any  # _Row | dt.date | None | _BREAK
+
+
+def direction_signal(raw: Mapping[str, Any], packed: PackedId | None) -> bool | None:
+    """The reference's chain for one row: True outgoing, False incoming, None no signal."""
+    if packed:
+        return packed.from_me
+    if raw.get("cls_out"):
+        return True
+    if raw.get("cls_in"):
+        return False
+    tail = raw.get("tail")
+    if tail in ("out", "in"):
+        return tail == "out"
+    prefix = _clean(raw.get("prefix") or "").casefold()
+    if prefix:
+        if prefix in YOU_LABELS:
+            return True
+        if prefix.endswith(":"):
+            return False
+    if raw.get("receipt"):
+        return True
+    if raw.get("author_texts") or raw.get("author_label"):
+        return False
+    return None
+
+
+def is_message_row(raw: Mapping[str, Any]) -> bool:
+    """Message rows have a stamp, a time, media, a body or a deleted marker (reference §2.2:
+    bare-id rows with none of these are contact-card style rows, not messages)."""
+    return raw.get("row") == "msg" and bool(
+        raw.get("ppt") or raw.get("meta") or raw.get("media") or raw.get("del")
+        or raw.get("text") or raw.get("caption")
+    )
+
+
+def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: str) -> ParseResult:
+    """One window of raw rows, in DOM order → messages (see the module docstring)."""
+    warnings: collections.Counter[str] = collections.Counter()
+    items: list[_Item] = []  # a row, a separator's date, None (unreadable label) or _BREAK
+    ids: list[str] = []
+    chat_jid: str | None = None
+    for index, raw in enumerate(raws):
+        kind = raw.get("row")
+        if kind != "msg":
+            label = raw.get("label") or ""
+            if kind == "system":
+                items.append(_BREAK)  # ends a block, not a day
+            elif kind == "other" and label:
+                # A date, or an unreadable label: never carry a date across that.
+                items.append(parse_separator(label, ctx))
+            continue
+        ext = external_id(raw.get("id") or "", raw.get("tid") or "")
+        if not is_message_row(raw):
+            warnings["skipped_non_message"] += 1
+            continue
+        if not ext:
+            warnings["no_id"] += 1
+            continue
+        ids.append(ext)
+        packed = split_packed_id(raw.get("id") or "")
+        if packed and chat_jid is None:
+            chat_jid = packed.remote
+        stamp, ppt_sender = (None, None)
+        if raw.get("ppt"):
+            stamp, ppt_sender = parse_pre_plain_text(raw["ppt"], ctx)
+        meta_time = parse_time(raw.get("meta") or "", anchored=False)
+        author, author_name = author_sender(raw.get("author_label") or "", raw.get("author_texts") or ())
+        has_author = bool(raw.get("author_texts") or raw.get("author_label"))
+        items.append(_Row(
+            raw=raw, index=index, ext_id=ext, packed=packed, stamp=stamp, ppt_sender=ppt_sender,
+            time=meta_time, own_signal=direction_signal(raw, packed),
+            starts_block=bool(raw.get("tail")) or has_author, author=author, author_name=author_name,
+        ))
+    _assign_days(items)
+    rows = [it for it in items if isinstance(it, _Row)]
+    _assign_directions(items, ctx)
+    senders = _assign_senders(items, ctx)
+    messages: list[Message] = []
+    for row in rows:
+        message = _build(row, ctx, era, senders.get(row.index), warnings)
+        if message is not None:
+            messages.append(message)
+    return ParseResult(messages, warnings, ids, chat_jid)
+
+
+def _assign_days(items: list[_Item]) -> None:
+    """Give each row the day it belongs to: its own stamp, else the nearest anchor before it
+    (a separator or a stamped row), else the nearest stamped row after it with no separator
+    or other boundary in between (WhatsApp draws a separator at every day change)."""
+    current: dt.date | None = None
+    for it in items:
+        if it is _BREAK:
+            continue
+        if not isinstance(it, _Row):
+            current = it  # a date, or None after an unreadable boundary
+        elif it.stamp and it.stamp.day:
+            current = it.day = it.stamp.day
+        else:
+            it.day = current
+    following: dt.date | None = None
+    for it in reversed(items):
+        if it is _BREAK:
+            continue
+        if not isinstance(it, _Row):
+            following = None
+        elif it.stamp and it.stamp.day:
+            following = it.stamp.day
+        elif it.day is None:
+            it.day = following
+
+
+def _segments(items: list[_Item]) -> list[list[_Row]]:
+    """Runs of consecutive rows between separators / system rows / other boundaries."""
+    out: list[list[_Row]] = [[]]
+    for it in items:
+        if isinstance(it, _Row):
+            out[-1].append(it)
+        elif out[-1]:
+            out.append([])
+    return [seg for seg in out if seg]
+
+
+def _blocks(segment: list[_Row]) -> list[list[_Row]]:
+    """Consecutive bubbles from one sender: a tail or author block starts a new one, and so
+    does any change of direction, packed participant or stamped sender."""
+    blocks: list[list[_Row]] = []
+    for row in segment:
+        prev = blocks[-1][-1] if blocks else None
+        new = prev is None or row.starts_block
+        if prev is not None and not new:
+            if None not in (row.own_signal, prev.own_signal) and row.own_signal != prev.own_signal:
+                new = True
+            elif row.packed and prev.packed and row.packed.participant != prev.packed.participant:
+                new = True
+            elif row.ppt_sender and prev.ppt_sender and row.ppt_sender != prev.ppt_sender:
+                new = True
+        if new:
+            blocks.append([row])
+        else:
+            blocks[-1].append(row)
+    return blocks
+
+
+def _assign_directions(items: list[_Item], ctx: ParseContext) -> None:
+    rows = [it for it in items if isinstance(it, _Row)]
+    for row in rows:
+        row.outgoing = row.own_signal
+    # Names seen on rows of known direction: own stamped name vs the others'.
+    out_names = {r.ppt_sender for r in rows if r.outgoing is True and r.ppt_sender}
+    in_names = {r.ppt_sender for r in rows if r.outgoing is False and r.ppt_sender}
+    if not ctx.is_group and ctx.chat_title:
+        in_names.add(strip_bidi(ctx.chat_title) or "")
+    for row in rows:
+        if row.outgoing is None and row.ppt_sender:
+            if row.ppt_sender in out_names and row.ppt_sender not in in_names:
+                row.outgoing = True
+            elif row.ppt_sender in in_names and row.ppt_sender not in out_names:
+                row.outgoing = False
+    for segment in _segments(items):
+        for block in _blocks(segment):
+            known = next((r.outgoing for r in block if r.outgoing is not None), None)
+            for row in block:
+                if row.outgoing is None:
+                    row.outgoing = known
+
+
+def _assign_senders(items: list[_Item], ctx: ParseContext) -> dict[int, tuple[str | None, str | None]]:
+    """(sender, display name) per incoming row index."""
+    rows = [it for it in items if isinstance(it, _Row)]
+    result: dict[int, tuple[str | None, str | None]] = {}
+    if not ctx.is_group:
+        title = strip_bidi(ctx.chat_title) or None
+        learned = next((r.ppt_sender for r in rows if r.outgoing is False and r.ppt_sender), None)
+        for row in rows:
+            if row.outgoing is False:
+                result[row.index] = (row.ppt_sender or title or learned, None)
+        return result
+    # p4 packed ids name the participant: learn its displayed sender from its other rows.
+    by_participant: dict[str, tuple[str | None, str | None]] = {}
+    for r in rows:
+        if r.packed and r.packed.participant and (r.ppt_sender or r.author):
+            by_participant.setdefault(r.packed.participant, (r.ppt_sender or r.author, r.author_name))
+    for segment in _segments(items):
+        for block in _blocks(segment):
+            own = [(r.ppt_sender or r.author, r.author_name) for r in block]
+            known = next((s for s in own if s[0]), (None, None))
+            name = next((s[1] for s in own if s[1]), None)
+            for row, (sender, display) in zip(block, own, strict=True):
+                if row.outgoing is not False:
+                    continue
+                if sender is None and known[0] is None and row.packed and row.packed.participant:
+                    participant = row.packed.participant
+                    sender, display = by_participant.get(participant, (participant, None))
+                result[row.index] = (sender or known[0], display or name)
+    return result
+
+
+def _build(
+    row: _Row,
+    ctx: ParseContext,
+    era: str,
+    sender: tuple[str | None, str | None] | None,
+    warnings: collections.Counter[str],
+) -> Message | None:
+    raw = row.raw
+    ts: dt.datetime | None = None
+    stamp = row.stamp
+    if stamp is not None:
+        ts = stamp.ts
+        if stamp.warning:
+            warnings[stamp.warning] += 1
+    if ts is None:
+        if stamp is not None and stamp.warning == "nonexistent_local_time":
+            return None
+        # The stamp's own day, else the anchored day; the stamp's time, else msg-meta's.
+        day = stamp.day if stamp is not None and stamp.day else row.day
+        hm = (stamp.hm if stamp is not None else None) or row.time
+        if hm is None:
+            warnings["no_time"] += 1
+            return None
+        if day is None:
+            warnings["no_date"] += 1
+            return None
+        ts, warning = to_utc(day, *hm, ctx.timezone)
+        if ts is None or warning:
+            warnings[warning or "no_time"] += 1
+        if ts is None:
+            return None
+    if row.outgoing is None:
+        warnings["direction_unknown"] += 1
+        return None
+    deleted = bool(raw.get("del"))
+    media_kind = raw.get("media") or ""
+    text = None if deleted else _body(raw.get("text")) or _body(raw.get("caption"))
+    if deleted:
+        kind = "deleted"
+    elif media_kind in MEDIA_KINDS:
+        kind = media_kind
+    elif text:
+        kind = "text"
+    else:
+        kind = "unknown"
+    media = None
+    if kind in MEDIA_KINDS:
+        duration = (raw.get("duration") or "").rpartition("/")[2].strip() or None
+        media = MediaRef(
+            kind=kind,
+            blob_url=(raw.get("blob") or None) if kind in ("image", "sticker") else None,
+            duration=duration if kind in ("voice", "video") else None,
+            filename=(raw.get("doc_name") or None) if kind == "document" else None,
+        )
+    quoted_sender = None
+    if raw.get("quoted"):
+        quoted_sender = author_sender(raw.get("q_author_label") or "", raw.get("q_author_texts") or ())[0]
+    meta = (raw.get("meta") or "").casefold()
+    who, display = (None, None) if row.outgoing else (sender or (None, None))
+    return Message(
+        external_id=row.ext_id,
+        chat_id=ctx.chat_id,
+        ts=ts,
+        is_outgoing=bool(row.outgoing),
+        sender=who,
+        text=text,
+        kind=kind,
+        raw_data_id=raw.get("id") or raw.get("tid") or "",
+        era=era,
+        sender_name=display if display and display != who else None,
+        quoted_text=_body(raw.get("q_text")) if raw.get("quoted") else None,
+        quoted_sender=quoted_sender,
+        forwarded=bool(raw.get("fwd")),
+        edited=bool(raw.get("edited")) or any(w in meta for w in EDITED_WORDS),
+        deleted=deleted,
+        reactions=parse_reactions(raw.get("reactions") or ()),
+        media=media,
+    )
+
+
+def _body(value: str | None) -> str | None:
+    if not value:
+        return None
+    lines = value.replace("\r\n", "\n").split("\n")
+    text = "\n".join(line.rstrip() for line in lines).strip()
+    return text or None
+
+
+# --- across windows -------------------------------------------------------------------------
+
+
+def merge_message(old: Message, new: Message) -> Message:
+    """The same message seen twice: the later sighting wins where it is at least as rich
+    (longer text, a media URL, a sender); flags accumulate."""
+    text = new.text if len(new.text or "") >= len(old.text or "") else old.text
+    media = new.media if new.media is not None else old.media
+    if old.media and old.media.blob_url and not (media and media.blob_url):
+        media = old.media
+    return dataclasses.replace(
+        new,
+        text=text,
+        media=media,
+        sender=new.sender if new.sender is not None else old.sender,
+        sender_name=new.sender_name or old.sender_name,
+        quoted_text=new.quoted_text or old.quoted_text,
+        quoted_sender=new.quoted_sender or old.quoted_sender,
+        quoted_id=new.quoted_id or old.quoted_id,
+        forwarded=old.forwarded or new.forwarded,
+        edited=old.edited or new.edited,
+        deleted=old.deleted or new.deleted,
+        kind="deleted" if (old.deleted or new.deleted) else (new.kind if new.kind != "unknown" else old.kind),
+        reactions=new.reactions or old.reactions,
+    )
+
+
+def merge_rows(existing: Mapping[str, Message], new: Iterable[Message]) -> dict[str, Message]:
+    """Merge a window's messages into those already seen, by external id (order kept)."""
+    merged = dict(existing)
+    for message in new:
+        old = merged.get(message.external_id)
+        merged[message.external_id] = message if old is None else merge_message(old, message)
+    return merged
+
+
+def _norm_text(value: str | None) -> str:
+    return " ".join((value or "").split()).rstrip("…").strip().strip('"“”').casefold()
+
+
+def resolve_quoted_ids(messages: Sequence[Message]) -> list[Message]:
+    """Fill ``quoted_id`` by matching each quote's text and sender against earlier messages of
+    the same chat (the latest match wins); quotes with no match keep ``quoted_id=None``."""
+    by_chat: dict[str, list[Message]] = collections.defaultdict(list)
+    for m in messages:
+        by_chat[m.chat_id].append(m)
+    resolved: dict[tuple[str, str], str] = {}
+    for chat_messages in by_chat.values():
+        ordered = sorted(chat_messages, key=lambda m: m.ts)
+        for m in ordered:
+            if not m.quoted_text or m.quoted_id:
+                continue
+            quote = _norm_text(m.quoted_text)
+            who = (m.quoted_sender or "").casefold()
+            best = None
+            for c in ordered:
+                if c.ts > m.ts or c.external_id == m.external_id or not c.text:
+                    continue
+                body = _norm_text(c.text)
+                if not (body == quote or (len(quote) >= 8 and body.startswith(quote))):
+                    continue
+                if who in YOU_NAMES and not c.is_outgoing:
+                    continue
+                if who and who not in YOU_NAMES and who not in {
+                    (c.sender or "").casefold(), (c.sender_name or "").casefold()
+                }:
+                    continue
+                best = c
+            if best is not None:
+                resolved[(m.chat_id, m.external_id)] = best.external_id
+    return [
+        dataclasses.replace(m, quoted_id=resolved[(m.chat_id, m.external_id)])
+        if (m.chat_id, m.external_id) in resolved else m
+        for m in messages
+    ]
