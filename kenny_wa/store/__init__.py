@@ -1,0 +1,72 @@
+"""kenny-wa's database side: the only package that speaks SQL.
+
+Callers use this facade (``from kenny_wa import store``) and never see psycopg errors: every
+function translates them into ``errors.DatabaseUnavailable`` with a fixed message. The SQL
+itself lives in ``queries.sql`` (named queries) and in the numbered migrations of ``sql/``.
+"""
+
+from __future__ import annotations
+
+from kenny_wa.store.attachments import (
+    AttachmentWrite,
+    attachment_provenance,
+    attachments_awaiting_extraction,
+    insert_extraction,
+    mark_extraction_status,
+    upsert_attachment,
+)
+from kenny_wa.store.db import (
+    connect,
+    ping,
+    profile_lock,
+    release_profile_lock,
+    try_profile_lock,
+)
+from kenny_wa.store.embedded import resolve_pg_url
+from kenny_wa.store.messages import UpsertCounts, set_has_attachments, upsert_messages
+from kenny_wa.store.migrations import MigrationChanged, migrate
+from kenny_wa.store.state import (
+    Cursor,
+    advance_cursor,
+    finish_run,
+    get_cursors,
+    get_run,
+    get_sync_state,
+    metrics_snapshot,
+    record_sync_state,
+    start_run,
+    status_summary,
+)
+from kenny_wa.store.text import clean_json, clean_text
+
+__all__ = [
+    "AttachmentWrite",
+    "Cursor",
+    "MigrationChanged",
+    "UpsertCounts",
+    "advance_cursor",
+    "attachment_provenance",
+    "attachments_awaiting_extraction",
+    "clean_json",
+    "clean_text",
+    "connect",
+    "finish_run",
+    "get_cursors",
+    "get_run",
+    "get_sync_state",
+    "insert_extraction",
+    "mark_extraction_status",
+    "metrics_snapshot",
+    "migrate",
+    "ping",
+    "profile_lock",
+    "record_sync_state",
+    "release_profile_lock",
+    "resolve_pg_url",
+    "set_has_attachments",
+    "start_run",
+    "status_summary",
+    "try_profile_lock",
+    "upsert_attachment",
+    "upsert_messages",
+]
