@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -241,9 +239,8 @@ def test_every_selector_is_valid_css(page) -> None:
     assert bad == []
 
 
-def test_throughput_over_5000_messages_per_second(page) -> None:
-    if os.getloadavg()[0] > (os.cpu_count() or 1) * 1.5:
-        pytest.skip("machine saturated: a throughput figure would be meaningless")
+def test_one_window_of_3000_rows_is_read_whole(page) -> None:
+    """A large loaded window comes back complete from a single evaluate (speed: benchmarks/)."""
     html = (FIXTURES / "p6_direct.html").read_text("utf-8")
     rows = re.findall(r'(<div role="row">\s*<div tabindex="-1".*?\n        </div>\n)', html, re.S)
     body = "".join(
@@ -254,10 +251,6 @@ def test_throughput_over_5000_messages_per_second(page) -> None:
         '<style>[data-testid="selectable-text"]{white-space:pre-wrap}</style><div id="main">'
         '<div role="row"><span>9/12/2026</span></div>' + body + "</div>"
     )
-    elapsed = float("inf")
-    for _ in range(3):  # best of three: the CI box may be busy
-        start = time.perf_counter()
-        window = extract.read_window(page, ctx())
-        elapsed = min(elapsed, time.perf_counter() - start)
-        assert len(window.messages) == 3000
-    assert 3000 / elapsed > 5000, f"{3000 / elapsed:.0f} messages/s"
+    window = extract.read_window(page, ctx())
+    assert len(window.messages) == 3000
+    assert len({m.external_id for m in window.messages}) == 3000
