@@ -1,0 +1,7 @@
+"""A local replica of WhatsApp Web (DOM eras P4 to P6) to develop and test the scraper against."""
+
+from __future__ import annotations
+
+from .server import ReplicaServer, serve
+
+__all__ = ["ReplicaServer", "serve"]
