@@ -1,0 +1,257 @@
+"""The Prefect flow ``whatsapp-sync``: one read-only sync of WhatsApp Web into PostgreSQL.
+
+Deployed by ``prefect.yaml`` as ``whatsapp-sync/scheduled``. The flow only wires three
+tasks, each a thin wrapper around ``kenny_wa``:
+
+1. ``check-backoff`` migrates the database and reads ``sync_state``; while a backoff is in
+   force the run ends at once as ``skipped`` (Completed) without opening the browser.
+2. ``sync-chats`` runs :func:`kenny_wa.sync.run_sync`, which streams scrape → persist →
+   attachment hashing chat by chat. Playwright objects live and die inside this one task,
+   on the flow's thread: tasks are called directly, never ``.submit()``/``.map()``.
+   Transient failures (PostgreSQL unreachable, Chromium crashed) retry with exponential
+   backoff; an expired session never retries and emits the Prefect event
+   ``kenny.whatsapp.session.expired``.
+3. ``publish-summary`` writes the table artifact ``whatsapp-sync-summary`` (counts, chat refs
+   and reason codes only).
+
+The flow returns the dict ``kenny-wa sync --json`` prints. A run that ended ``expired``,
+``conflict``, ``ui_drift`` or ``error`` raises :class:`SyncFailed` after the artifact is
+published, so the run is Failed in the UI. Nothing here logs, stores or emits message
+content, chat names or phone numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from typing import Any
+
+import structlog
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+from prefect.runtime import flow_run
+from prefect.tasks import exponential_backoff
+
+from kenny_wa import backoff, errors, logs
+from kenny_wa.config import Settings, load_settings
+from kenny_wa.summary import SyncSummary
+
+FLOW_NAME = "whatsapp-sync"
+ARTIFACT_KEY = "whatsapp-sync-summary"
+SESSION_EXPIRED_EVENT = "kenny.whatsapp.session.expired"
+# error kinds (errors.*.status) worth retrying within the same run
+TRANSIENT_KINDS = frozenset({errors.DatabaseUnavailable.status, errors.BrowserCrashed.status})
+# run statuses that end the flow run Completed; the others end it Failed
+COMPLETED_STATUSES = frozenset({"ok", "partial", "skipped"})
+SYNC_TIMEOUT_SECONDS = 4 * 3600
+
+log = logs.get_logger("kenny_wa.flows.whatsapp_sync")
+
+
+class TransientSyncFailure(Exception):
+    """A sync attempt failed in a way that may pass on retry; carries its summary dict."""
+
+    def __init__(self, summary: dict[str, Any]) -> None:
+        super().__init__(f"sync attempt failed: {summary.get('error_kind')}")
+        self.summary = summary
+
+    def __reduce__(self):  # picklable with its summary
+        return (type(self), (self.summary,))
+
+
+class SyncFailed(Exception):
+    """The sync ended expired/conflict/ui_drift/error; raised after the artifact is published."""
+
+    def __init__(self, summary: dict[str, Any]) -> None:
+        kind = summary.get("error_kind")
+        super().__init__(
+            f"whatsapp sync ended with status {summary.get('status')}"
+            + (f" ({kind}): {summary.get('error_message')}" if kind else "")
+        )
+        self.summary = summary
+
+    def __reduce__(self):
+        return (type(self), (self.summary,))
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers (pure, or thin I/O) used by the tasks
+
+
+def profile_resource_id(settings: Settings) -> str:
+    """``kenny.whatsapp.profile.<12 hex>``: a short stable id of the profile directory."""
+    digest = hashlib.sha256(str(settings.profile_dir).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"kenny.whatsapp.profile.{digest}"
+
+
+def emit_session_expired(settings: Settings, status: str) -> None:
+    """Emit the session-expired event (payload: the status code only)."""
+    emit_event(
+        event=SESSION_EXPIRED_EVENT,
+        resource={
+            "prefect.resource.id": profile_resource_id(settings),
+            "prefect.resource.name": "whatsapp-profile",
+        },
+        payload={"status": status},
+    )
+    log.warning("session_expired_event_emitted", status=status)
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """``retry_condition_fn``: retry only transient failures, never an expired session."""
+    try:
+        state.result()
+    except TransientSyncFailure:
+        return True
+    except errors.DatabaseUnavailable:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def skipped_summary(decision: dict[str, Any]) -> dict[str, Any]:
+    """The summary of a run that did not start because of a backoff."""
+    summary = SyncSummary(status="skipped", complete=False, error_kind="backoff")
+    summary.error_message = f"skipped: backoff until {decision.get('until')}"
+    return summary.as_dict()
+
+
+def summary_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the table artifact: counts and codes, then one row per partial chat (ref + reason)."""
+    fields = (
+        "status",
+        "error_kind",
+        "error_message",
+        "complete",
+        "chats_synced",
+        "chats_opened",
+        "chats_total",
+        "messages_fetched",
+        "upserts",
+        "inserted",
+        "updated",
+        "unchanged",
+        "attachments_saved",
+        "attachments_failed",
+        "extraction_jobs_enqueued",
+        "agent_jobs_enqueued",
+        "errors",
+        "seconds",
+        "run_id",
+    )
+    rows = [{"item": name, "value": _cell(summary.get(name))} for name in fields]
+    for chat in summary.get("partial_chats") or []:
+        rows.append({"item": f"partial {chat.get('chat_id')}", "value": str(chat.get("reason"))})
+    return rows
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _load_run_settings() -> Settings:
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    return settings
+
+
+def _sync_or_last_failure(settings: Settings) -> dict[str, Any]:
+    """Run the sync task; after its retries are spent, the last attempt's summary."""
+    try:
+        return sync_chats(settings)
+    except TransientSyncFailure as exc:
+        return exc.summary
+
+
+def _finish(summary: dict[str, Any]) -> dict[str, Any]:
+    if summary.get("status") not in COMPLETED_STATUSES:
+        raise SyncFailed(summary)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# tasks
+
+
+@task(
+    name="check-backoff",
+    cache_policy=NO_CACHE,
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=5),
+    retry_jitter_factor=0.2,
+    retry_condition_fn=retry_transient,
+)
+def check_backoff(settings: Settings) -> dict[str, Any]:
+    """Apply missing migrations, then decide from sync_state whether this run may start."""
+    from kenny_wa import store
+
+    with store.connect(store.resolve_pg_url(settings)) as conn:
+        store.migrate(conn)
+        state = store.get_sync_state(conn)
+        conn.commit()
+    decision = backoff.decide(state, dt.datetime.now(dt.UTC))
+    if decision.skip:
+        log.info(
+            "sync_skipped_backoff",
+            until=decision.as_dict()["until"],
+            consecutive_failures=decision.consecutive_failures,
+        )
+    return decision.as_dict()
+
+
+@task(
+    name="sync-chats",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_jitter_factor=0.2,
+    retry_condition_fn=retry_transient,
+    timeout_seconds=SYNC_TIMEOUT_SECONDS,
+)
+def sync_chats(settings: Settings) -> dict[str, Any]:
+    """Scrape the recent chats, persist messages, hash and save attachments (one browser)."""
+    from kenny_wa import sync
+
+    try:
+        summary = sync.run_sync(
+            settings, on_session_expired=functools.partial(emit_session_expired, settings)
+        )
+    except errors.KennyWaError as exc:  # e.g. ProfileInUse: the lock is taken before the run
+        summary = SyncSummary()
+        summary.fail(exc)
+    result = summary.as_dict()
+    if summary.error_kind in TRANSIENT_KINDS:
+        raise TransientSyncFailure(result)
+    return result
+
+
+@task(name="publish-summary", cache_policy=NO_CACHE)
+def publish_summary(summary: dict[str, Any]) -> None:
+    """The run's table artifact: counts, status codes, partial chats as refs + reasons."""
+    create_table_artifact(
+        table=summary_table(summary),
+        key=ARTIFACT_KEY,
+        description=f"WhatsApp sync: {summary.get('status')} (counts and chat refs only, no content)",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the flow
+
+
+@flow(name=FLOW_NAME, description="Read-only sync of recent WhatsApp Web chats into PostgreSQL.")
+def whatsapp_sync() -> dict[str, Any]:
+    settings = _load_run_settings()
+    with structlog.contextvars.bound_contextvars(flow_run_id=str(flow_run.get_id()), flow=FLOW_NAME):
+        decision = check_backoff(settings)
+        summary = skipped_summary(decision) if decision["skip"] else _sync_or_last_failure(settings)
+        publish_summary(summary)
+        return _finish(summary)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python flows/whatsapp_sync.py` runs it once
+    whatsapp_sync()

@@ -1,0 +1,373 @@
+"""``GET /health`` and ``GET /metrics`` for the worker container (``kenny-wa health``).
+
+Prefect's process worker runs every sync in a fresh process, so nothing is kept in memory
+here: each request reads the per-run records (``sync_runs``) and the state row
+(``sync_state``) from PostgreSQL and renders them. The rendering functions are pure
+(:func:`render_health`, :func:`render_metrics`) and take a :class:`Snapshot`.
+
+Healthy (HTTP 200) means all three of:
+
+* PostgreSQL answers ``select 1`` within :data:`PG_TIMEOUT_SECONDS`;
+* the WhatsApp session status recorded by the last run is ``logged_in``;
+* the last successful sync (``ok`` or ``partial``) is not older than
+  ``3 x WHATSAPP_SYNC_INTERVAL_MINUTES + 10 minutes`` (:func:`stale_after`): two missed
+  runs are tolerated, the third is not.
+
+Anything else answers 503 with the reasons in ``problems``. The output holds statuses,
+timestamps and counts only: never message content, chat names or phone numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from kenny_wa import logs
+from kenny_wa.config import Settings
+
+log = logs.get_logger(__name__)
+
+PG_TIMEOUT_SECONDS = 3
+STALE_GRACE = dt.timedelta(minutes=10)
+SESSION_STATUSES = ("logged_in", "qr_required", "expired", "conflict", "ui_drift", "unknown")
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# (exposed counter name, column summed over finished sync_runs, help text)
+COUNTERS: tuple[tuple[str, str, str], ...] = (
+    (
+        "whatsapp_sync_messages_fetched_total",
+        "messages_fetched",
+        "Messages read from WhatsApp Web by finished sync runs.",
+    ),
+    (
+        "whatsapp_sync_upserts_total",
+        "upserts",
+        "Message rows inserted or changed in PostgreSQL by finished sync runs.",
+    ),
+    (
+        "whatsapp_attachments_saved_total",
+        "attachments_saved",
+        "Attachment files saved by finished sync runs.",
+    ),
+    (
+        "whatsapp_extraction_jobs_enqueued_total",
+        "extraction_jobs_enqueued",
+        "Extraction jobs deferred into the Procrastinate queue by finished sync runs.",
+    ),
+    (
+        "whatsapp_sync_errors_total",
+        "errors",
+        "Errors recorded by finished sync runs (a failed run counts one).",
+    ),
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What /health and /metrics render, read from PostgreSQL at request time."""
+
+    pg_ready: bool
+    session_status: str = "unknown"
+    last_success_at: dt.datetime | None = None
+    last_run_at: dt.datetime | None = None
+    last_run_status: str | None = None
+    last_run_seconds: float | None = None
+    consecutive_failures: int = 0
+    backoff_until: dt.datetime | None = None
+    totals: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    runs_by_status: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+
+def stale_after(interval_minutes: int) -> dt.timedelta:
+    """How old the last successful sync may be before /health reports ``sync_stale``."""
+    return dt.timedelta(minutes=3 * interval_minutes) + STALE_GRACE
+
+
+def normalise_session(status: str | None) -> str:
+    return status if status in SESSION_STATUSES else "unknown"
+
+
+def render_health(
+    snapshot: Snapshot, *, now: dt.datetime, interval_minutes: int
+) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, JSON body) of ``GET /health``."""
+    session = normalise_session(snapshot.session_status) if snapshot.pg_ready else "unknown"
+    problems: list[str] = []
+    if not snapshot.pg_ready:
+        problems.append("postgres_unavailable")
+    elif session != "logged_in":
+        problems.append(f"session_{session}")
+    age: float | None = None
+    if snapshot.last_success_at is not None:
+        age = max(0.0, (now - snapshot.last_success_at).total_seconds())
+    if snapshot.pg_ready:
+        if snapshot.last_success_at is None:
+            problems.append("never_synced")
+        elif age is not None and age > stale_after(interval_minutes).total_seconds():
+            problems.append("sync_stale")
+        if snapshot.backoff_until is not None and snapshot.backoff_until > now:
+            problems.append("backoff")
+    healthy = not problems
+    body: dict[str, Any] = {
+        "status": "ok" if healthy else "unhealthy",
+        "problems": problems,
+        "session": session,
+        "postgres": {"ready": snapshot.pg_ready},
+        "last_successful_sync": _iso(snapshot.last_success_at),
+        "last_successful_sync_age_seconds": None if age is None else round(age, 1),
+        "stale_after_seconds": int(stale_after(interval_minutes).total_seconds()),
+        "last_run": {
+            "status": snapshot.last_run_status,
+            "at": _iso(snapshot.last_run_at),
+            "seconds": snapshot.last_run_seconds,
+        },
+        "consecutive_failures": snapshot.consecutive_failures,
+        "backoff_until": _iso(snapshot.backoff_until),
+        "checked_at": _iso(now),
+    }
+    return (200 if healthy else 503), body
+
+
+def render_metrics(snapshot: Snapshot) -> str:
+    """Prometheus text exposition (format 0.0.4) of the snapshot."""
+    out: list[str] = []
+    for name, column, help_text in COUNTERS:
+        _family(out, name, "counter", help_text, [({}, snapshot.totals.get(column, 0))])
+    _family(
+        out,
+        "whatsapp_sync_cycle_seconds",
+        "gauge",
+        "Duration of the last finished sync run in seconds (NaN before the first run).",
+        [({}, snapshot.last_run_seconds if snapshot.last_run_seconds is not None else math.nan)],
+    )
+    _family(
+        out,
+        "whatsapp_sync_runs_total",
+        "counter",
+        "Sync runs by status (running = in progress or interrupted).",
+        [({"status": status}, count) for status, count in sorted(snapshot.runs_by_status.items())],
+    )
+    _family(
+        out,
+        "whatsapp_sync_last_success_timestamp_seconds",
+        "gauge",
+        "Unix time of the last successful (ok or partial) sync; 0 when never.",
+        [({}, snapshot.last_success_at.timestamp() if snapshot.last_success_at else 0)],
+    )
+    _family(
+        out,
+        "whatsapp_sync_consecutive_failures",
+        "gauge",
+        "Failed sync runs since the last success.",
+        [({}, snapshot.consecutive_failures)],
+    )
+    _family(
+        out,
+        "whatsapp_sync_backoff_until_timestamp_seconds",
+        "gauge",
+        "Unix time until which scheduled runs are skipped; 0 when not backing off.",
+        [({}, snapshot.backoff_until.timestamp() if snapshot.backoff_until else 0)],
+    )
+    session = normalise_session(snapshot.session_status)
+    _family(
+        out,
+        "whatsapp_session_status",
+        "gauge",
+        "WhatsApp Web session status recorded by the last run (1 for the current one).",
+        [({"status": s}, 1 if s == session else 0) for s in SESSION_STATUSES],
+    )
+    _family(
+        out,
+        "whatsapp_postgres_up",
+        "gauge",
+        "1 when PostgreSQL answered the readiness query.",
+        [({}, 1 if snapshot.pg_ready else 0)],
+    )
+    return "\n".join(out) + "\n"
+
+
+def _family(
+    out: list[str], name: str, kind: str, help_text: str, samples: Iterable[tuple[Mapping[str, str], float]]
+) -> None:
+    out.append(f"# HELP {name} {help_text}")
+    out.append(f"# TYPE {name} {kind}")
+    for labels, value in samples:
+        label_text = ""
+        if labels:
+            label_text = "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
+        out.append(f"{name}{label_text} {_number(value)}")
+
+
+def _escape(value: str) -> str:
+    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return "NaN"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "+Inf" if value > 0 else "-Inf"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(int(value))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the snapshot (the only I/O)
+
+
+def snapshot_from_rows(
+    state: Mapping[str, Any] | None,
+    metrics: Mapping[str, Any] | None,
+    last_run: Mapping[str, Any] | None = None,
+    *,
+    pg_ready: bool = True,
+) -> Snapshot:
+    """A Snapshot from ``store.get_sync_state``, ``store.metrics_snapshot`` and the latest run row."""
+    state = state or {}
+    metrics = metrics or {}
+    last_run = last_run or {}
+    totals = {column: int(metrics.get(column) or 0) for _n, column, _h in COUNTERS}
+    seconds = metrics.get("last_cycle_seconds")
+    return Snapshot(
+        pg_ready=pg_ready,
+        session_status=normalise_session(state.get("session_status")),
+        last_success_at=_aware(state.get("last_success_at")),
+        last_run_at=_aware(last_run.get("finished_at") or state.get("last_run_at")),
+        last_run_status=last_run.get("status"),
+        last_run_seconds=float(seconds) if seconds is not None else None,
+        consecutive_failures=int(state.get("consecutive_failures") or 0),
+        backoff_until=_aware(state.get("backoff_until")),
+        totals=totals,
+        runs_by_status={str(k): int(v) for k, v in (metrics.get("runs_by_status") or {}).items()},
+    )
+
+
+def read_snapshot(pg_url: str) -> Snapshot:
+    """Query PostgreSQL (short timeouts); a database that does not answer gives ``pg_ready=False``."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from kenny_wa import errors, store
+
+    try:
+        with psycopg.connect(
+            pg_url,
+            connect_timeout=PG_TIMEOUT_SECONDS,
+            row_factory=dict_row,
+            autocommit=True,
+            application_name="kenny-wa-health",
+            options=f"-c statement_timeout={PG_TIMEOUT_SECONDS * 1000}",
+        ) as conn:
+            conn.execute("select 1").fetchone()
+            try:
+                state = store.get_sync_state(conn)
+                metrics = store.metrics_snapshot(conn)
+                last_run = _last_run(conn)
+            except (errors.DatabaseUnavailable, psycopg.Error):
+                # reachable but not migrated yet (or a query failed): ready, nothing recorded
+                state, metrics, last_run = None, None, None
+            return snapshot_from_rows(state, metrics, last_run, pg_ready=True)
+    except (psycopg.Error, OSError, errors.DatabaseUnavailable):
+        return Snapshot(pg_ready=False)
+
+
+def _last_run(conn: Any) -> dict[str, Any] | None:
+    """The latest finished run's status and end time (read through the store's named query)."""
+    from kenny_wa.store.queries import QUERIES
+
+    row = conn.execute(QUERIES["status_last_run"]).fetchone()
+    return None if row is None else dict(row)
+
+
+def _aware(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# the HTTP server
+
+
+def make_handler(
+    snapshot_fn: Callable[[], Snapshot],
+    interval_minutes: int,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "kenny-wa-health"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/health":
+                code, body = render_health(snapshot_fn(), now=clock(), interval_minutes=interval_minutes)
+                self._send(code, "application/json", json.dumps(body).encode())
+            elif path == "/metrics":
+                self._send(200, PROMETHEUS_CONTENT_TYPE, render_metrics(snapshot_fn()).encode())
+            else:
+                self._send(404, "application/json", b'{"error": "not found"}')
+
+        def _send(self, code: int, content_type: str, body: bytes) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("health_request", path=self.path.split("?", 1)[0])
+
+    return Handler
+
+
+def make_server(
+    settings: Settings, *, host: str | None = None, port: int | None = None
+) -> ThreadingHTTPServer:
+    """A ThreadingHTTPServer (not started) serving /health and /metrics for ``settings``."""
+    from kenny_wa import store
+
+    pg_url = store.resolve_pg_url(settings)
+    handler = make_handler(lambda: read_snapshot(pg_url), settings.interval_minutes)
+    server = ThreadingHTTPServer(
+        (host or settings.health_host, settings.health_port if port is None else port), handler
+    )
+    server.daemon_threads = True
+    return server
+
+
+def start_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name="kenny-wa-health", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Serve until interrupted (``kenny-wa health``)."""
+    server = make_server(settings, host=host, port=port)
+    bound_host, bound_port = server.server_address[:2]
+    log.info("health_listening", host=bound_host, port=bound_port)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
