@@ -10,10 +10,12 @@ from typing import Any
 
 from kenny_wa import errors
 
-# The statuses a run can end with, and the exit code of each.
-STATUSES = ("ok", "partial", "expired", "conflict", "ui_drift", "error")
+# The statuses a run can end with, and the exit code of each. "skipped" is a scheduled run
+# that did not open the browser because an earlier UI drift or HTTP 429 is being backed off.
+STATUSES = ("ok", "partial", "expired", "conflict", "ui_drift", "error", "skipped")
 _EXIT_CODES = {
     "ok": 0,
+    "skipped": 0,
     "partial": errors.PartialSync.exit_code,
     "expired": errors.SessionExpired.exit_code,
     "conflict": errors.Conflict.exit_code,

@@ -22,6 +22,9 @@ from kenny_wa.summary import SyncSummary
 
 log = logs.get_logger(__name__)
 
+# failures that space further runs out instead of hammering WhatsApp
+BACK_OFF_KINDS = frozenset({"ui_drift", "rate_limited"})
+
 # session status recorded in sync_state for each failure kind
 _SESSION_STATUS = {
     "expired": "expired",
@@ -140,5 +143,6 @@ def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen)
         last_seen_ts=newest_seen,
         success=success,
         interval_minutes=settings.interval_minutes,
+        back_off=summary.error_kind in BACK_OFF_KINDS,
     )
     conn.commit()

@@ -266,18 +266,17 @@ WHERE id = %(run_id)s;
 SELECT * FROM sync_runs WHERE id = %(run_id)s;
 
 -- sync_state_record --
--- Record the outcome of a run for a source. Success resets the failure count and the backoff;
--- a failure counts up and backs off for interval * 2^(failures - 1), at most 6 hours.
+-- Record the outcome of a run for a source. Success resets the failure count and the backoff.
+-- A failure counts up; when it is of a kind that must back off (UI drift, HTTP 429), the n-th
+-- failure in a row skips runs until now + interval * (2^(n-1) - 1), at most 6 hours: the first
+-- failure lets the next scheduled run go ahead, later ones space runs out further and further.
 INSERT INTO sync_state AS s (
     source, last_seen_ts, last_success_at, last_run_at, session_status, consecutive_failures,
     backoff_until, updated_at
 )
 VALUES (
     %(source)s, %(last_seen_ts)s, CASE WHEN %(success)s THEN now() END, now(),
-    %(session_status)s, CASE WHEN %(success)s THEN 0 ELSE 1 END,
-    CASE WHEN %(success)s THEN NULL
-         ELSE now() + LEAST(%(interval)s::interval, interval '6 hours') END,
-    now()
+    %(session_status)s, CASE WHEN %(success)s THEN 0 ELSE 1 END, NULL, now()
 )
 ON CONFLICT (source) DO UPDATE SET
     last_seen_ts = GREATEST(s.last_seen_ts, excluded.last_seen_ts),
@@ -285,9 +284,9 @@ ON CONFLICT (source) DO UPDATE SET
     last_run_at = excluded.last_run_at,
     session_status = excluded.session_status,
     consecutive_failures = CASE WHEN %(success)s THEN 0 ELSE s.consecutive_failures + 1 END,
-    backoff_until = CASE WHEN %(success)s THEN NULL
+    backoff_until = CASE WHEN %(success)s OR NOT %(back_off)s THEN NULL
         ELSE now() + LEAST(
-            %(interval)s::interval * power(2, LEAST(s.consecutive_failures, 16)),
+            %(interval)s::interval * (power(2, LEAST(s.consecutive_failures, 16)) - 1),
             interval '6 hours') END,
     updated_at = now();
 

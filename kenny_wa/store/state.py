@@ -134,13 +134,15 @@ def record_sync_state(
     success: bool,
     last_seen_ts: dt.datetime | None = None,
     interval_minutes: float = 10,
+    back_off: bool = False,
     source: str = SOURCE,
 ) -> None:
     """Record a run's outcome in ``sync_state``.
 
     Success resets ``consecutive_failures`` to 0, sets ``last_success_at`` and clears the
-    backoff. The n-th failure in a row sets ``backoff_until = now + min(interval * 2^(n-1),
-    6 h)``. ``last_seen_ts`` only moves forward.
+    backoff. A failure counts up; with ``back_off`` (UI drift, HTTP 429) the n-th failure in a
+    row sets ``backoff_until = now + min(interval * (2^(n-1) - 1), 6 h)``, so the first one
+    lets the next scheduled run go ahead. ``last_seen_ts`` only moves forward.
     """
     db.cursor(conn).execute(
         QUERIES["sync_state_record"],
@@ -148,6 +150,7 @@ def record_sync_state(
             "source": source,
             "session_status": clean_text(session_status),
             "success": success,
+            "back_off": back_off,
             "last_seen_ts": last_seen_ts,
             "interval": dt.timedelta(minutes=interval_minutes),
         },

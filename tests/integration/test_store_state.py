@@ -74,17 +74,28 @@ def test_sync_state_backoff_and_reset(db_conn):
         return store.get_sync_state(db_conn)
 
     now = db_conn.execute("SELECT now() AS now").fetchone()["now"]
-    store.record_sync_state(db_conn, session_status="expired", success=False, interval_minutes=10)
+
+    def fail(back_off=True):
+        store.record_sync_state(
+            db_conn, session_status="ui_drift", success=False, interval_minutes=10, back_off=back_off
+        )
+
+    fail()
     s = state()
     assert s["consecutive_failures"] == 1 and s["last_success_at"] is None
-    assert s["backoff_until"] - now == dt.timedelta(minutes=10)
-    store.record_sync_state(db_conn, session_status="expired", success=False, interval_minutes=10)
-    assert state()["backoff_until"] - now == dt.timedelta(minutes=20)
-    for _ in range(10):
-        store.record_sync_state(db_conn, session_status="expired", success=False, interval_minutes=10)
+    assert s["backoff_until"] is None  # the first failure lets the next scheduled run go ahead
+    fail()
+    assert state()["backoff_until"] - now == dt.timedelta(minutes=10)
+    fail()
+    assert state()["backoff_until"] - now == dt.timedelta(minutes=30)
+    for _ in range(9):
+        fail()
     s = state()
     assert s["consecutive_failures"] == 12
     assert s["backoff_until"] - now == dt.timedelta(hours=6)
+    fail(back_off=False)  # an expired session or a crash does not space runs out
+    s = state()
+    assert s["consecutive_failures"] == 13 and s["backoff_until"] is None
     store.record_sync_state(db_conn, session_status="logged_in", success=True, last_seen_ts=T)
     s = state()
     assert (s["consecutive_failures"], s["backoff_until"], s["session_status"]) == (0, None, "logged_in")
