@@ -1,0 +1,317 @@
+"""The chat list: collect recent chats by identity, and open one safely.
+
+The list is virtualised and re-orders, and its rows are recycled, so chats are collected by
+identity (the React fiber's chat id, else a ``title:`` fallback), never by row index. One
+evaluate per visible window (``page_js/read_chatlist.js``). Previews are never read.
+
+Opening clicks the row found again by identity in the current DOM, then checks the header
+(title and fiber id) before anything is read: a mis-click must never file messages under
+the wrong chat.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from kenny_wa import errors, logs
+from kenny_wa.browser import launch, listtime, pagejs
+from kenny_wa.browser.auth import js_arg
+from kenny_wa.model import Chat
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from kenny_wa.browser.ratelimit import RateLimiter
+    from kenny_wa.config import Settings
+
+log = logs.get_logger(__name__)
+
+LIST_SETTLE_TIMEOUT_MS = 3_000  # one chat-list scroll: wait this long for the rows to change
+OPEN_TIMEOUT_MS = 10_000  # the header of a clicked chat must show within this
+SUBTITLE_TIMEOUT_MS = 3_000  # group participants replace "click here for group info"
+OPEN_ATTEMPTS = 3
+MAX_LIST_WINDOWS = 500
+SCROLL_FRACTION = 0.8
+SELF_LABELS = frozenset({"you", "você", "voce", "tú", "tu", "vous", "du", "sen", "io"})
+GROUP_SUFFIX = "@g.us"
+
+
+class ChatNotOpened(errors.KennyWaError):
+    """A chat from the list could not be opened and confirmed."""
+
+    status = "chat_not_opened"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChatRow:
+    """A chat as found in the list, with what the decision to open it needs."""
+
+    chat: Chat
+    list_time: listtime.ListTime | None
+    raw_id: str | None  # the fiber id as the page spells it (for in-page matching)
+    pinned: bool = False
+    unread: int = 0
+
+
+def strip_bidi(text: str | None) -> str:
+    return listtime.clean(text or "")
+
+
+def chat_key(raw_id: str | None, title: str) -> tuple[str, str]:
+    """(chat_id, id_source) for a row: the normalised fiber id, else ``title:<title>``."""
+    if raw_id:
+        return _normalise(raw_id), "fiber"
+    return f"title:{title}", "title"
+
+
+def rows_from_window(
+    window: dict[str, Any], *, now: dt.datetime, settings: Settings
+) -> list[tuple[ChatRow, bool]]:
+    """Pure: the chat rows of one window, each with whether it is older than nothing pins it."""
+    out = []
+    for raw in window.get("rows", []):
+        if raw.get("kind") != "chat" or raw.get("archived"):
+            continue
+        title = strip_bidi(raw.get("title"))
+        if not title:
+            continue
+        chat_id, source = chat_key(raw.get("id"), title)
+        when = listtime.parse_list_time(
+            raw.get("time"), now=now, tz=settings.browser_timezone, locale=settings.browser_locale
+        )
+        chat = Chat(
+            chat_id=chat_id,
+            title=title,
+            is_group=chat_id.endswith(GROUP_SUFFIX) or bool(raw.get("group")),
+            last_activity=when.value if when else None,
+            id_source=source,
+        )
+        row = ChatRow(chat, when, raw.get("id"), bool(raw.get("pinned")), int(raw.get("unread") or 0))
+        out.append((row, bool(raw.get("pinned"))))
+    return out
+
+
+def collect(windows_rows: list[ChatRow], seen: dict[str, ChatRow], cutoff: dt.datetime) -> bool:
+    """Pure: add rows by identity; return True once an unpinned chat is older than the cutoff."""
+    for row in windows_rows:
+        if row.chat.chat_id in seen:
+            continue
+        older = row.list_time is not None and row.list_time.latest < cutoff
+        if older:
+            if row.pinned:
+                continue  # pinned chats sit on top whatever their age
+            return True
+        seen[row.chat.chat_id] = row
+    return False
+
+
+def read_window(page: Page) -> dict[str, Any]:
+    return _evaluate(page, "read_chatlist", js_arg())
+
+
+def list_chat_rows(
+    page: Page, settings: Settings, *, now: dt.datetime, cutoff: dt.datetime, limiter: RateLimiter
+) -> list[ChatRow]:
+    """Scroll the whole recent part of the list; return chats active since the cutoff, in order."""
+    _scroll(page, limiter, to="top")
+    seen: dict[str, ChatRow] = {}
+    for _ in range(MAX_LIST_WINDOWS):
+        window = read_window(page)
+        rows = [row for row, _pinned in rows_from_window(window, now=now, settings=settings)]
+        if collect(rows, seen, cutoff):
+            break
+        moved = _scroll(page, limiter, by=SCROLL_FRACTION)
+        if moved is None or moved["after"] == moved["before"]:
+            break
+        _wait_rows_changed(page, window)
+    log.info("chat_list_read", chats=len(seen))
+    return list(seen.values())
+
+
+def list_chats(page: Page, settings: Settings, *, now: dt.datetime, limiter: RateLimiter) -> list[Chat]:
+    """The chats active within the lookback, in list order."""
+    cutoff = now - dt.timedelta(days=settings.lookback_days)
+    return [r.chat for r in list_chat_rows(page, settings, now=now, cutoff=cutoff, limiter=limiter)]
+
+
+def header_matches(header: dict[str, Any] | None, row: ChatRow) -> bool:
+    """Pure: does the open conversation's header belong to ``row``'s chat?"""
+    if not header:
+        return False
+    header_id = header.get("id")
+    if header_id and row.raw_id:
+        return _normalise(header_id) == row.chat.chat_id
+    return strip_bidi(header.get("title")) == row.chat.title
+
+
+def participants_from_subtitle(subtitle: str | None) -> tuple[str, ...]:
+    """Pure: group members as listed in the header subtitle, without the own-account label."""
+    if not subtitle or "," not in subtitle:
+        return ()
+    names = (strip_bidi(part) for part in subtitle.split(","))
+    return tuple(n for n in names if n and n.lower() not in SELF_LABELS)
+
+
+def open_chat(page: Page, row: ChatRow, *, limiter: RateLimiter) -> Chat:
+    """Click the chat's row (found again by identity) and confirm the header; return the Chat.
+
+    Raises ChatNotOpened when the row cannot be found or the header never matches.
+    """
+    if header_matches(read_header(page), row):
+        return _with_header(page, row)
+    for attempt in range(OPEN_ATTEMPTS):
+        point = _find_row(page, row, limiter)
+        if point is None:
+            break
+        _click(page, point)
+        if _wait_header(page, row) and header_matches(read_header(page), row):
+            return _with_header(page, row)
+        log.warning("chat_open_mismatch", attempt=attempt + 1)
+    raise ChatNotOpened()
+
+
+def read_header(page: Page) -> dict[str, Any] | None:
+    return _evaluate(page, "read_header", js_arg())
+
+
+# --- page I/O helpers ------------------------------------------------------------------
+
+
+def _with_header(page: Page, row: ChatRow) -> Chat:
+    header = read_header(page) or {}
+    chat = row.chat
+    header_id = header.get("id")
+    if header_id and chat.id_source == "title":
+        chat = dataclasses.replace(chat, chat_id=_normalise(header_id), id_source="fiber")
+    is_group = chat.is_group or chat.chat_id.endswith(GROUP_SUFFIX)
+    participants: tuple[str, ...] = ()
+    if is_group:
+        participants = participants_from_subtitle(header.get("subtitle"))
+        if not participants:
+            participants = participants_from_subtitle(_wait_subtitle(page))
+    return dataclasses.replace(chat, is_group=is_group, participants=participants)
+
+
+def _find_row(page: Page, row: ChatRow, limiter: RateLimiter) -> dict[str, float] | None:
+    """Scroll the list until the row with this identity is fully visible; its click point."""
+    window = read_window(page)
+    if _locate(window, row) is None:
+        _scroll(page, limiter, to="top")
+        window = read_window(page)
+    for _ in range(MAX_LIST_WINDOWS):
+        found = _locate(window, row)
+        if found is not None and window["viewTop"] <= found["top"] and (
+            found["top"] + found["h"] <= window["viewBottom"]
+        ):
+            return {"x": found["x"], "y": found["y"]}
+        if found is not None:  # partly hidden: bring it into view
+            offset = (found["top"] - window["viewTop"]) / max(window["clientHeight"], 1)
+            moved = _scroll(page, limiter, by=offset)
+        else:
+            moved = _scroll(page, limiter, by=SCROLL_FRACTION)
+        if moved is None or moved["after"] == moved["before"]:
+            window = read_window(page)
+            found = _locate(window, row)
+            return {"x": found["x"], "y": found["y"]} if found else None
+        _wait_rows_changed(page, window)
+        window = read_window(page)
+    return None
+
+
+def _locate(window: dict[str, Any], row: ChatRow) -> dict[str, Any] | None:
+    for raw in window.get("rows", []):
+        if raw.get("kind") != "chat":
+            continue
+        if row.raw_id and raw.get("id"):
+            if _normalise(raw["id"]) == row.chat.chat_id:
+                return raw
+        elif strip_bidi(raw.get("title")) == row.chat.title:
+            return raw
+    return None
+
+
+def _click(page: Page, point: dict[str, float]) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.mouse.click(point["x"], point["y"])
+    except PlaywrightError as exc:
+        raise launch.translate(exc) from None
+
+
+def _wait_header(page: Page, row: ChatRow) -> bool:
+    predicate = (
+        "(arg) => { const h = (" + pagejs.expr("read_header") + ")(arg.js);"
+        " if (!h) return false;"
+        " const t = (h.title || '').replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim();"
+        " return (arg.id && h.id === arg.id) || t === arg.title; }"
+    )
+    arg = {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}
+    return _wait(page, predicate, arg, OPEN_TIMEOUT_MS)
+
+
+def _wait_subtitle(page: Page) -> str | None:
+    predicate = (
+        "(arg) => { const h = (" + pagejs.expr("read_header") + ")(arg);"
+        " return h && h.subtitle && h.subtitle.includes(',') ? h.subtitle : false; }"
+    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return page.wait_for_function(predicate, arg=js_arg(), timeout=SUBTITLE_TIMEOUT_MS).json_value()
+    except PlaywrightTimeout:
+        return None
+
+
+def _wait_rows_changed(page: Page, before: dict[str, Any]) -> bool:
+    signature = [(r.get("id"), r.get("title"), round(r.get("top", 0))) for r in before.get("rows", [])]
+    predicate = (
+        "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
+        " const sig = w.rows.map((r) => [r.id, r.title, Math.round(r.top)]);"
+        " return JSON.stringify(sig) !== arg.before; }"
+    )
+    import json
+
+    return _wait(
+        page,
+        predicate,
+        {"js": js_arg(), "before": json.dumps(signature, ensure_ascii=False, separators=(",", ":"))},
+        LIST_SETTLE_TIMEOUT_MS,
+    )
+
+
+def _wait(page: Page, predicate: str, arg: dict[str, Any], timeout_ms: int) -> bool:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(predicate, arg=arg, timeout=timeout_ms)
+        return True
+    except PlaywrightTimeout:
+        return False
+    except PlaywrightError as exc:
+        raise launch.translate(exc) from None
+
+
+def _scroll(
+    page: Page, limiter: RateLimiter, *, to: str | None = None, by: float | None = None
+) -> dict | None:
+    limiter.wait()
+    return _evaluate(page, "scroll_chatlist", {**js_arg(), "to": to, "by": by})
+
+
+def _evaluate(page: Page, script: str, arg: dict[str, Any]) -> Any:
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return page.evaluate(pagejs.call(script), arg)
+    except PlaywrightError as exc:
+        raise launch.translate(exc) from None
+
+
+def _normalise(raw_id: str) -> str:
+    from kenny_wa import parse
+
+    return parse.normalise_jid(raw_id)

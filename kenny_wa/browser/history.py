@@ -1,0 +1,207 @@
+"""Load a conversation's history back to a floor: pure control loop + Playwright adapter.
+
+:func:`load_history` is pure: it drives a :class:`HistoryAdapter` (read the visible window,
+scroll older) and decides when to stop. It is unit-tested with scripted windows.
+:class:`PlaywrightHistoryAdapter` is the only part that touches the page: it scrolls the
+conversation scroller to the top and waits, event-driven, for the rows to change.
+
+Stop rules, checked after every window:
+- the oldest loaded message is older than the floor (the lookback cutoff, or on an
+  incremental run the chat's cursor minus :data:`CURSOR_OVERLAP`) → complete;
+- the history start (encryption notice) is visible → complete;
+- the phone prompt ("get older messages from your phone") is visible and a scroll up changed
+  nothing → partial "phone_prompt";
+- ``stall_attempts`` scrolls in a row made no progress → partial "stalled";
+- ``max_cycles`` windows were read → partial "cycle_cap".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from kenny_wa import logs, parse
+from kenny_wa.model import Message
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from kenny_wa.browser.ratelimit import RateLimiter
+
+log = logs.get_logger(__name__)
+
+ScrollOutcome = Literal["moved", "stalled", "start"]
+CURSOR_OVERLAP = dt.timedelta(minutes=2)  # message times are to the minute
+DEFAULT_MAX_CYCLES = 2_000
+SCROLL_SETTLE_TIMEOUT_MS = 8_000  # one scroll: wait this long for the rows to change
+
+
+class Window(Protocol):
+    """What one read of the visible rows gives (the extractor's WindowResult fits)."""
+
+    messages: list[Message]
+    history_start: bool
+    phone_prompt: bool
+
+
+class HistoryAdapter(Protocol):
+    max_cycles: int
+    stall_attempts: int
+
+    def read_window(self) -> Window: ...
+
+    def scroll_older(self) -> ScrollOutcome: ...
+
+
+@dataclasses.dataclass(slots=True)
+class HistoryResult:
+    messages: list[Message]  # ts >= floor, oldest first
+    complete: bool
+    partial_reason: str | None
+    windows: int
+    scrolls: int
+    stop: str  # "floor" | "history_start" | "phone_prompt" | "stalled" | "cycle_cap"
+
+
+def history_floor(cutoff: dt.datetime, cursor_ts: dt.datetime | None) -> dt.datetime:
+    """The oldest time to load: the cutoff, or the cursor minus the overlap if later."""
+    if cursor_ts is None:
+        return cutoff
+    return max(cutoff, cursor_ts - CURSOR_OVERLAP)
+
+
+def merge_messages(
+    merged: dict[str, Message],
+    messages: Iterable[Message],
+    *,
+    merge: Callable[[Message, Message], Message] | None = None,
+) -> int:
+    """Merge one window into ``merged`` by external id; return how many ids were new."""
+    combine = merge or parse.merge_message
+    new = 0
+    for message in messages:
+        old = merged.get(message.external_id)
+        if old is None:
+            merged[message.external_id] = message
+            new += 1
+        else:
+            merged[message.external_id] = combine(old, message)
+    return new
+
+
+def load_history(
+    adapter: HistoryAdapter,
+    *,
+    cutoff: dt.datetime,
+    cursor_ts: dt.datetime | None = None,
+    merge: Callable[[Message, Message], Message] | None = None,
+) -> HistoryResult:
+    """Scroll back until a stop rule holds; return the messages at or after the floor."""
+    floor = history_floor(cutoff, cursor_ts)
+    merged: dict[str, Message] = {}
+    stalls = windows = scrolls = 0
+    at_start = False
+    last_outcome: ScrollOutcome | None = None
+    stop = "cycle_cap"
+    while windows < adapter.max_cycles:
+        window = adapter.read_window()
+        windows += 1
+        new_ids = merge_messages(merged, window.messages, merge=merge)
+        if merged and min(m.ts for m in merged.values()) < floor:
+            stop = "floor"
+            break
+        if window.history_start or at_start:
+            stop = "history_start"
+            break
+        if window.phone_prompt and last_outcome == "stalled":
+            # the prompt shows and scrolling up changes nothing more: rows of the last chunk
+            # (rendered lazily above the viewport) have all been read by now
+            stop = "phone_prompt"
+            break
+        if windows > 1:  # progress = new ids since the last scroll, whatever the scroll said
+            stalls = 0 if new_ids else stalls + 1
+            if stalls >= adapter.stall_attempts:
+                stop = "stalled"
+                break
+        last_outcome = adapter.scroll_older()
+        at_start = last_outcome == "start"
+        scrolls += 1
+    kept = sorted((m for m in merged.values() if m.ts >= floor), key=lambda m: (m.ts, m.external_id))
+    complete = stop in ("floor", "history_start")
+    return HistoryResult(
+        messages=kept,
+        complete=complete,
+        partial_reason=None if complete else stop,
+        windows=windows,
+        scrolls=scrolls,
+        stop=stop,
+    )
+
+
+# --- the Playwright adapter ------------------------------------------------------------
+
+
+class PlaywrightHistoryAdapter:
+    """Reads windows through the extractor and scrolls the conversation, event-driven."""
+
+    def __init__(
+        self,
+        page: Page,
+        *,
+        read: Callable[[], Window],
+        limiter: RateLimiter,
+        nav: dict,
+        start_selectors: list[str],
+        start_texts: list[str],
+        loading_selectors: list[str],
+        stall_attempts: int,
+        max_cycles: int = DEFAULT_MAX_CYCLES,
+        settle_timeout_ms: int = SCROLL_SETTLE_TIMEOUT_MS,
+    ) -> None:
+        self.page = page
+        self._read = read
+        self._limiter = limiter
+        self._nav = nav
+        self._start = start_selectors
+        self._start_texts = start_texts
+        self._loading = loading_selectors
+        self.stall_attempts = stall_attempts
+        self.max_cycles = max_cycles
+        self._settle_ms = settle_timeout_ms
+        self._prompt = False
+
+    def read_window(self) -> Window:
+        window = self._read()
+        self._prompt = bool(window.phone_prompt)
+        return window
+
+    def scroll_older(self) -> ScrollOutcome:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        from kenny_wa.browser import launch, pagejs
+
+        self._limiter.wait()
+        try:
+            before = self.page.evaluate(pagejs.call("scroll_history"), {"nav": self._nav, "by": 0.8})
+            if before["atTop"] and self._prompt:
+                return "stalled"  # at the top under the phone prompt: nothing more will load
+            handle = self.page.wait_for_function(
+                pagejs.call("history_settled"),
+                arg={
+                    "nav": self._nav,
+                    "before": before["signature"],
+                    "start": self._start,
+                    "startText": self._start_texts,
+                    "loading": self._loading,
+                },
+                timeout=self._settle_ms,
+            )
+            outcome = handle.json_value()
+        except PlaywrightTimeout:
+            return "stalled"
+        except PlaywrightError as exc:
+            raise launch.translate(exc) from None
+        return "start" if outcome == "start" else "moved"

@@ -1,0 +1,228 @@
+"""Start Chromium on the persistent WhatsApp profile: discovery, user agent, flags.
+
+One browser per run: :func:`browser_session` opens a persistent context on
+``settings.profile_dir`` (created owner-only) and yields its page; the context is closed
+when the block ends. Playwright failures are translated here into the fixed-message errors
+of :mod:`kenny_wa.errors` (never page text).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kenny_wa import errors, logs
+from kenny_wa.config import Settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Playwright
+
+log = logs.get_logger(__name__)
+
+SYSTEM_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SYSTEM_BROWSER_DIRS = ("/usr/bin", "/usr/local/bin", "/snap/bin")
+FALLBACK_CHROME_MAJOR = 156  # only when the browser's version cannot be read
+VERSION_PROBE_TIMEOUT_S = 15
+LAUNCH_TIMEOUT_MS = 60_000
+VIEWPORT = {"width": 1280, "height": 900}
+UA_TEMPLATE = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/{major}.0.0.0 Safari/537.36"
+)
+CLOSED_NETWORK_FLAGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-blink-features=AutomationControlled",
+)
+PAIRED_MARKER = ".kenny-wa-paired"  # written once the chat list has been seen on this profile
+_VERSION = re.compile(r"(\d+)\.\d+\.\d+(?:\.\d+)?")
+_PROFILE_IN_USE = ("ProcessSingleton", "SingletonLock", "profile appears to be in use")
+
+
+# --- pure helpers ----------------------------------------------------------------------
+
+
+def find_chromium(
+    explicit: Path | None,
+    playwright_path: str | None,
+    *,
+    exists: Callable[[str], bool] = os.path.exists,
+    which: Callable[[str], str | None] = shutil.which,
+) -> str:
+    """The Chromium to run: the setting, then Playwright's own build, then the system's."""
+    if explicit is not None:
+        if exists(str(explicit)):
+            return str(explicit)
+        raise errors.ConfigError(
+            "WHATSAPP_CHROMIUM_PATH", "the path of an existing Chromium executable", str(explicit)
+        )
+    if playwright_path and exists(playwright_path):
+        return playwright_path
+    for name in SYSTEM_BROWSERS:
+        found = which(name)
+        if found:
+            return found
+        for folder in SYSTEM_BROWSER_DIRS:
+            candidate = f"{folder}/{name}"
+            if exists(candidate):
+                return candidate
+    raise errors.ConfigError(
+        "WHATSAPP_CHROMIUM_PATH",
+        "the path of a Chromium executable (none found: run `playwright install chromium` "
+        "or install the system chromium package)",
+    )
+
+
+def chrome_major(version_text: str) -> int | None:
+    """The major version from ``chromium --version`` output or a user agent."""
+    match = _VERSION.search(version_text or "")
+    return int(match.group(1)) if match else None
+
+
+def desktop_user_agent(major: int | None) -> str:
+    """A current desktop Chrome user agent (never ``HeadlessChrome``)."""
+    return UA_TEMPLATE.format(major=major or FALLBACK_CHROME_MAJOR)
+
+
+def strip_headless(user_agent: str) -> str:
+    """Replace the ``HeadlessChrome`` token WhatsApp Web rejects with ``Chrome``."""
+    return user_agent.replace("HeadlessChrome", "Chrome")
+
+
+def launch_args(user_agent: str | None, *, is_root: bool) -> list[str]:
+    """Chromium flags: closed-network hygiene, the UA (the service worker reads the flag)."""
+    args = list(CLOSED_NETWORK_FLAGS)
+    if user_agent:
+        args.append(f"--user-agent={user_agent}")
+    if is_root:
+        args.append("--no-sandbox")
+    return args
+
+
+def is_profile_in_use(message: str) -> bool:
+    return any(marker in message for marker in _PROFILE_IN_USE)
+
+
+# --- profile folder --------------------------------------------------------------------
+
+
+def prepare_profile_dir(path: Path) -> None:
+    """Create the profile folder owner-only (0700) and tighten it if it already exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+
+
+def is_paired(profile_dir: Path) -> bool:
+    return (profile_dir / PAIRED_MARKER).exists()
+
+
+def mark_paired(profile_dir: Path) -> None:
+    marker = profile_dir / PAIRED_MARKER
+    if not marker.exists():
+        marker.touch(mode=0o600)
+
+
+def _browser_version(executable: str) -> str:
+    try:
+        done = subprocess.run(
+            [executable, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=VERSION_PROBE_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout
+
+
+# --- the session -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def browser_session(
+    settings: Settings,
+    *,
+    playwright: Playwright | None = None,
+    spoof_user_agent: bool = True,
+) -> Iterator[Page]:
+    """Open Chromium on the persistent profile and yield its page; close it at the end.
+
+    ``playwright`` lets a caller that already runs ``sync_playwright()`` share it (a nested
+    ``sync_playwright()`` on one thread fails). ``spoof_user_agent=False`` keeps Chromium's
+    own user agent (tests use it to provoke the unsupported-browser page).
+    Raises ProfileInUse, BrowserCrashed, ConfigError (no Chromium found).
+    """
+    if playwright is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            with browser_session(settings, playwright=pw, spoof_user_agent=spoof_user_agent) as page:
+                yield page
+        return
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    prepare_profile_dir(settings.profile_dir)
+    executable = find_chromium(settings.chromium_path, _playwright_chromium(playwright))
+    user_agent = (
+        desktop_user_agent(chrome_major(_browser_version(executable))) if spoof_user_agent else None
+    )
+    options: dict = {
+        "executable_path": executable,
+        "headless": settings.headless,
+        "locale": settings.browser_locale,
+        "timezone_id": settings.browser_timezone,
+        "viewport": VIEWPORT,
+        "accept_downloads": False,
+        "args": launch_args(user_agent, is_root=_is_root()),
+        "timeout": LAUNCH_TIMEOUT_MS,
+    }
+    if user_agent:
+        options["user_agent"] = user_agent
+    try:
+        context = playwright.chromium.launch_persistent_context(str(settings.profile_dir), **options)
+    except PlaywrightError as exc:
+        if is_profile_in_use(str(exc)):
+            raise errors.ProfileInUse() from None
+        log.warning("browser_launch_failed", kind=type(exc).__name__)
+        raise errors.BrowserCrashed("Chromium could not be started on this profile.") from None
+    log.info("browser_started", headless=settings.headless, ua_override=spoof_user_agent)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        try:
+            yield page
+        except PlaywrightError as exc:
+            raise translate(exc) from None
+    finally:
+        with contextlib.suppress(PlaywrightError):
+            context.close()
+
+
+def translate(exc: Exception) -> errors.KennyWaError:
+    """A Playwright failure that escaped the browser modules, as a fixed-message error."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if isinstance(exc, PlaywrightTimeout):
+        return errors.UiDrift("A WhatsApp Web page operation timed out.")
+    return errors.BrowserCrashed()
+
+
+def _playwright_chromium(playwright: Playwright) -> str | None:
+    try:
+        return playwright.chromium.executable_path
+    except Exception:
+        return None
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0

@@ -1,0 +1,142 @@
+"""Fetch image bytes from inside the page (``blob:`` URLs only resolve there).
+
+For every image message of a chat whose bubble has a full-resolution ``blob:`` URL, the
+bytes are fetched by ``page_js/fetch_blob.js`` — several URLs per evaluate — with the size
+cap (``settings.media_max_bytes``) checked on ``blob.size`` before any base64 work. Images
+whose URL is not there yet get a short event-driven wait, then ``MediaFailure("not_loaded")``.
+Other media kinds are metadata only. Nothing happens when ``settings.download_images`` is off.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from kenny_wa import logs
+from kenny_wa.browser import launch, pagejs
+from kenny_wa.model import ImageBytes, MediaFailure, Message
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from kenny_wa.config import Settings
+
+log = logs.get_logger(__name__)
+
+BLOB_WAIT_TIMEOUT_MS = 2_000  # how long missing blob: URLs may take to appear
+REVEAL_WAIT_TIMEOUT_MS = 8_000  # one image brought back into view: download + decrypt time
+BATCH_BYTES = 24 * 1024 * 1024  # bytes (before base64) fetched per evaluate, roughly
+MAX_REVEALS = 50  # images per chat worth scrolling back to when their URL was missing
+
+
+def image_messages(messages: Iterable[Message]) -> list[Message]:
+    return [m for m in messages if m.kind == "image" and m.media is not None and not m.deleted]
+
+
+def batches(items: Sequence[tuple[str, str]], max_bytes: int) -> list[list[tuple[str, str]]]:
+    """Group (id, url) pairs so one evaluate carries at most about BATCH_BYTES."""
+    per_batch = max(1, BATCH_BYTES // max(1, max_bytes))
+    return [list(items[i : i + per_batch]) for i in range(0, len(items), per_batch)]
+
+
+def decode(results: Iterable[dict]) -> dict[str, ImageBytes | MediaFailure]:
+    """Pure: the page's answers as ImageBytes / MediaFailure, keyed by external id."""
+    out: dict[str, ImageBytes | MediaFailure] = {}
+    for item in results:
+        ext_id = item["id"]
+        if item.get("ok"):
+            try:
+                out[ext_id] = ImageBytes(ext_id, base64.b64decode(item["data"], validate=True))
+            except (binascii.Error, KeyError, TypeError):
+                out[ext_id] = MediaFailure(ext_id, "fetch_failed")
+        else:
+            out[ext_id] = MediaFailure(ext_id, str(item.get("reason") or "fetch_failed"))
+    return out
+
+
+def fetch_images(
+    page: Page, messages: Iterable[Message], settings: Settings, *, blob_img_selectors: Sequence[str]
+) -> dict[str, ImageBytes | MediaFailure]:
+    """Bytes (or a failure reason) for every image message; {} when downloads are off."""
+    if not settings.download_images:
+        return {}
+    images = image_messages(messages)
+    if not images:
+        return {}
+    urls = {m.external_id: m.media.blob_url for m in images if m.media and m.media.blob_url}
+    missing = [m for m in images if m.external_id not in urls]
+    if missing:
+        urls.update(_find_missing(page, missing, blob_img_selectors))
+    out: dict[str, ImageBytes | MediaFailure] = {}
+    pairs = [(m.external_id, urls[m.external_id]) for m in images if urls.get(m.external_id)]
+    for m in images:
+        if not urls.get(m.external_id):
+            out[m.external_id] = MediaFailure(m.external_id, "not_loaded")
+    for group in batches(pairs, settings.media_max_bytes):
+        results = _evaluate(
+            page, {"items": [{"id": i, "url": u} for i, u in group], "maxBytes": settings.media_max_bytes}
+        )
+        out.update(decode(results))
+    fetched = sum(isinstance(v, ImageBytes) for v in out.values())
+    log.info("images_fetched", images=len(images), fetched=fetched, failed=len(out) - fetched)
+    return out
+
+
+def _find_missing(page: Page, missing: list[Message], selectors: Sequence[str]) -> dict[str, str]:
+    """URLs for images read before their blob loaded: look again, bringing rows into view."""
+    found = _lookup(page, [m.raw_data_id for m in missing], selectors, wait=False)
+    for message in missing:
+        if found.get(message.raw_data_id) or len(found) >= MAX_REVEALS:
+            continue
+        if _call(page, "reveal_row", {"id": message.raw_data_id}):
+            found.update(
+                _lookup(page, [message.raw_data_id], selectors, wait=True, timeout_ms=REVEAL_WAIT_TIMEOUT_MS)
+            )
+    by_raw = {m.raw_data_id: m.external_id for m in missing}
+    return {by_raw[raw]: url for raw, url in found.items() if url and url.startswith("blob:")}
+
+
+def _lookup(
+    page: Page,
+    raw_ids: list[str],
+    selectors: Sequence[str],
+    *,
+    wait: bool,
+    timeout_ms: int = BLOB_WAIT_TIMEOUT_MS,
+) -> dict[str, str]:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    arg = {"ids": raw_ids, "img": list(selectors), "all": True}
+    try:
+        if wait:
+            handle = page.wait_for_function(
+                pagejs.call("find_blob_urls"), arg=arg, timeout=timeout_ms, polling=50
+            )
+            return {k: v for k, v in (handle.json_value() or {}).items() if v}
+    except PlaywrightTimeout:
+        pass
+    except PlaywrightError as exc:
+        raise launch.translate(exc) from None
+    result = _call(page, "find_blob_urls", {**arg, "all": False}) or {}
+    return {k: v for k, v in result.items() if v}
+
+
+def _call(page: Page, script: str, arg: dict):
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return page.evaluate(pagejs.call(script), arg)
+    except PlaywrightError as exc:
+        raise launch.translate(exc) from None
+
+
+def _evaluate(page: Page, arg: dict) -> list[dict]:
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return page.evaluate(pagejs.call("fetch_blob"), arg)
+    except PlaywrightError as exc:
+        raise launch.translate(exc) from None

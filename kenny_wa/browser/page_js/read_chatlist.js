@@ -1,0 +1,75 @@
+// Read the visible chat-list rows (one call per window). Returns identities, not content:
+// title (bidi marks kept; Python strips them), the time label, unread count, group hint,
+// pinned flag, the chat id from the React fiber, and the row's on-screen centre for clicking.
+// The last-message preview is deliberately NOT read (privacy).
+// Argument: {nav, text}. Reads only.
+(arg) => {
+  const nav = arg.nav;
+  const first = (root, role) => {
+    for (const s of nav[role] || []) {
+      try { const el = root.querySelector(s); if (el) return el; } catch (e) {}
+    }
+    return null;
+  };
+  const all = (role) => {
+    for (const s of nav[role] || []) {
+      try { const found = document.querySelectorAll(s); if (found.length) return Array.from(found); } catch (e) {}
+    }
+    return [];
+  };
+  const fiberId = (el) => {
+    // walk from the element (and a few descendants) up the React fiber's .return chain
+    const starts = [el, ...Array.from(el.querySelectorAll("*")).slice(0, 40)];
+    for (const start of starts) {
+      const key = Object.keys(start).find((k) => k.startsWith("__reactFiber$") || k.startsWith("__reactInternalInstance$"));
+      if (!key) continue;
+      let f = start[key];
+      for (let i = 0; f && i < 60; i++, f = f.return) {
+        const p = f.memoizedProps;
+        const chat = p && (p.chat || (p.data && p.data.chat) || (p.item && p.item.chat));
+        const id = chat && chat.id && (chat.id._serialized || (typeof chat.id === "string" ? chat.id : null));
+        if (id) return String(id);
+      }
+    }
+    return null;
+  };
+  const scroller = first(document, "chat_list_scroller");
+  const rows = [];
+  for (const row of all("chat_row")) {
+    const r = row.getBoundingClientRect();
+    const titleEl = first(row, "chat_row_title");
+    const timeEl = first(row, "chat_row_time");
+    const unreadEl = first(row, "chat_row_unread");
+    const cell = first(row, "chat_row_cell");
+    let unread = 0;
+    if (unreadEl) {
+      const digits = ((unreadEl.textContent || "") + " " + (unreadEl.getAttribute("aria-label") || "")).replace(/[.,\u00a0\s]/g, "").match(/\d+/);
+      unread = digits ? parseInt(digits[0], 10) : 1;
+    }
+    const kind = first(row, "message_yourself_row") ? "self"
+      : (!cell ? "other" : (!titleEl ? "other" : "chat"));
+    rows.push({
+      kind,
+      id: fiberId(row),
+      title: titleEl ? (titleEl.getAttribute("title") || titleEl.textContent || "") : null,
+      time: timeEl ? (timeEl.textContent || "").trim() : null,
+      unread,
+      group: !!first(row, "chat_row_group_hint"),
+      pinned: !!first(row, "chat_row_pinned"),
+      top: r.top,
+      x: r.left + Math.min(r.width / 2, 200),
+      y: r.top + r.height / 2,
+      h: r.height,
+    });
+  }
+  rows.sort((a, b) => a.top - b.top);
+  const sr = scroller ? scroller.getBoundingClientRect() : null;
+  return {
+    rows,
+    scrollTop: scroller ? scroller.scrollTop : 0,
+    scrollHeight: scroller ? scroller.scrollHeight : 0,
+    clientHeight: scroller ? scroller.clientHeight : 0,
+    viewTop: sr ? sr.top : 0,
+    viewBottom: sr ? sr.bottom : 0,
+  };
+}

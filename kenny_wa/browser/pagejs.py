@@ -1,0 +1,27 @@
+"""Load the page-side scripts in ``page_js/`` (static files, read once)."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+
+@functools.cache
+def source(name: str) -> str:
+    """The text of ``page_js/<name>.js``: a single arrow-function expression."""
+    return resources.files("kenny_wa.browser").joinpath("page_js", f"{name}.js").read_text("utf-8").strip()
+
+
+def expr(name: str) -> str:
+    """The script as a function expression (comment lines dropped)."""
+    return _strip_comments(source(name))
+
+
+def call(name: str) -> str:
+    """An expression for ``page.evaluate`` that applies the script to the argument."""
+    return f"(arg) => ({expr(name)})(arg)"
+
+
+def _strip_comments(text: str) -> str:
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
+    return "\n".join(lines)

@@ -1,0 +1,159 @@
+"""Walk the recent chats and stream one ChatBatch per chat (nothing holds the whole run).
+
+    for batch in scrape(page, settings, cursors=cursors, now=now, progress=progress):
+        save_chat_batch(conn, batch, ...)
+
+Incremental: a chat is opened only when the list shows activity newer than its cursor (or
+it has no cursor, or its cursor is not complete), and history is loaded back only to the
+cursor minus a small overlap. Between chats the session is re-checked, so an expiry or a
+conflict mid-run raises (SessionExpired / Conflict) after the batches already yielded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from kenny_wa import logs, parse
+from kenny_wa.browser import auth, chatlist, extract, history, media_fetch, selectors
+from kenny_wa.browser.ratelimit import RateLimiter
+from kenny_wa.model import ChatBatch, ImageBytes
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from kenny_wa.config import Settings
+
+log = logs.get_logger(__name__)
+
+
+@dataclasses.dataclass(slots=True)
+class ScrapeProgress:
+    """Counts the caller can read while iterating (content-free)."""
+
+    chats_total: int = 0  # chats in the list active within the lookback
+    chats_opened: int = 0  # chats actually opened this run
+    chats_skipped: int = 0  # up to date per their cursor: not opened
+    chats_failed: int = 0  # could not be opened and confirmed (yielded as partial, no messages)
+    windows: int = 0  # message windows read
+    scrolls: int = 0  # history scroll actions
+    images_fetched: int = 0
+
+
+def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
+    """Pure: does the list show activity newer than what the cursor already holds?
+
+    ``cursor`` is the data layer's Cursor (newest_ts, newest_external_id, last_activity,
+    complete) or None. A time label (today) is compared to the minute; a day label (older
+    chats) only by calendar day, so a chat whose newest stored message is from that same day
+    is not reopened (it will be once it shows newer activity).
+    """
+    if cursor is None or not getattr(cursor, "complete", False):
+        return True
+    newest = getattr(cursor, "newest_ts", None)
+    if newest is None or row.list_time is None:
+        return True
+    if row.list_time.precise is not None:
+        return row.list_time.precise > newest.replace(second=0, microsecond=0)
+    return row.list_time.day > row.list_time.local_day_of(newest)
+
+
+def scrape(
+    page: Page,
+    settings: Settings,
+    *,
+    cursors: Mapping[str, Any],
+    now: dt.datetime,
+    progress: ScrapeProgress | None = None,
+) -> Iterator[ChatBatch]:
+    """Yield one ChatBatch per chat that needs reading, in chat-list order.
+
+    Call after ``auth.wait_for_ready``. Raises SessionExpired / Conflict (session lost
+    between chats), UiDrift, BrowserCrashed; a chat that cannot be opened is yielded as a
+    partial batch (reason "open_failed") with no messages.
+    """
+    progress = progress if progress is not None else ScrapeProgress()
+    cutoff = now - dt.timedelta(days=settings.lookback_days)
+    limiter = RateLimiter(settings.scroll_min_interval_ms)
+    rows = chatlist.list_chat_rows(page, settings, now=now, cutoff=cutoff, limiter=limiter)
+    progress.chats_total = len(rows)
+    log.info("chats_listed", chats=len(rows))
+    for index, row in enumerate(rows):
+        cursor = cursors.get(row.chat.chat_id)
+        if not needs_open(row, cursor):
+            progress.chats_skipped += 1
+            continue
+        if index:
+            auth.check_still_logged_in(page, settings)
+        try:
+            chat = chatlist.open_chat(page, row, limiter=limiter)
+        except chatlist.ChatNotOpened:
+            auth.check_still_logged_in(page, settings)  # a lost session explains it better
+            progress.chats_failed += 1
+            log.warning("chat_not_opened", chat_index=index)
+            yield ChatBatch(chat=row.chat, messages=[], complete=False, partial_reason="open_failed")
+            continue
+        progress.chats_opened += 1
+        cursor_ts = cursor.newest_ts if cursor is not None and getattr(cursor, "complete", False) else None
+        batch = read_chat(page, settings, chat, now=now, cutoff=cutoff, cursor_ts=cursor_ts,
+                          limiter=limiter, progress=progress)
+        if not batch.complete:
+            auth.check_still_logged_in(page, settings)  # a stall may just be a lost session
+        yield batch
+
+
+def read_chat(
+    page: Page,
+    settings: Settings,
+    chat: Any,
+    *,
+    now: dt.datetime,
+    cutoff: dt.datetime,
+    cursor_ts: dt.datetime | None,
+    limiter: RateLimiter,
+    progress: ScrapeProgress,
+) -> ChatBatch:
+    """Load the open chat's history back to the floor and fetch its images."""
+    profile = selectors.profile(settings.selector_profile)
+    ctx = parse.ParseContext(
+        chat_id=chat.chat_id,
+        chat_title=chat.title,
+        is_group=chat.is_group,
+        now=now,
+        locale=settings.browser_locale,
+        timezone=settings.browser_timezone,
+    )
+    nav = auth.js_arg()["nav"]
+    adapter = history.PlaywrightHistoryAdapter(
+        page,
+        read=lambda: extract.read_window(page, ctx, setting=settings.selector_profile),
+        limiter=limiter,
+        nav=nav,
+        start_selectors=list(profile.roles.get("history_start", ())),
+        start_texts=[t.lower() for t in selectors.TEXTS.get("history_start", ())],
+        loading_selectors=list(profile.roles.get("loading", ())),
+        stall_attempts=settings.history_stall_attempts,
+    )
+    result = history.load_history(adapter, cutoff=cutoff, cursor_ts=cursor_ts, merge=parse.merge_message)
+    progress.windows += result.windows
+    progress.scrolls += result.scrolls
+    images = media_fetch.fetch_images(
+        page, result.messages, settings, blob_img_selectors=list(profile.roles.get("blob_img", ()))
+    )
+    progress.images_fetched += sum(isinstance(v, ImageBytes) for v in images.values())
+    log.info(
+        "chat_read",
+        messages=len(result.messages),
+        windows=result.windows,
+        stop=result.stop,
+        images=len(images),
+    )
+    return ChatBatch(
+        chat=chat,
+        messages=result.messages,
+        images=images,
+        complete=result.complete,
+        partial_reason=result.partial_reason,
+    )

@@ -1,0 +1,153 @@
+"""Full scrapes of the replica in real Chromium, compared message by message to its truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from navhelpers import as_truth, expected_by_chat, pair, parse_ts, settings_for, truth_view
+
+from kenny_wa import errors
+from kenny_wa.browser import launch, scrape
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+replica_mod = pytest.importorskip("kenny_wa.replica.server")
+
+
+@pytest.fixture
+def pw():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+def run_scrape(pw, replica, tmp_path, *, locale="en-US", cursors=None, **env):
+    settings = settings_for(replica, tmp_path, locale=locale, **env)
+    now = dt.datetime.now(dt.UTC)
+    progress = scrape.ScrapeProgress()
+    with launch.browser_session(settings, playwright=pw) as page:
+        pair(page, settings, replica)
+        batches = list(scrape.scrape(page, settings, cursors=cursors or {}, now=now, progress=progress))
+    return settings, now, batches, progress
+
+
+def assert_matches_truth(replica, settings, now, batches):
+    truth = replica.ground_truth()
+    cutoff = now - dt.timedelta(days=settings.lookback_days)
+    expected = expected_by_chat(truth, cutoff)
+    chats = {c["thread_external_id"]: c for c in truth["chats"]}
+    got = {b.chat.chat_id: b for b in batches}
+    assert set(got) == set(expected), "chats scraped differ from the chats active since the cutoff"
+    for jid, want in expected.items():
+        batch = got[jid]
+        info = chats[jid]
+        limit = parse_ts(info["history_limit"]) if info["history_limit"] else None
+        if info["phone_prompt"] and limit and limit > cutoff:
+            assert not batch.complete and batch.partial_reason == "phone_prompt", jid
+            want = [m for m in want if parse_ts(m["ts"]) >= limit]
+        else:
+            assert batch.complete, (jid, batch.partial_reason)
+        assert batch.chat.title == info["title"]
+        assert batch.chat.is_group == info["is_group"]
+        if info["is_group"]:
+            assert set(batch.chat.participants) == set(info["participants"])
+        want_view = sorted((truth_view(m) for m in want), key=lambda m: m["external_id"])
+        got_view = sorted((as_truth(m) for m in batch.messages), key=lambda m: m["external_id"])
+        assert got_view == want_view, jid
+        assert all(m.chat_id == jid for m in batch.messages)
+
+
+@pytest.mark.parametrize("era", ["p6", "p5", "p4"])
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "pt-BR"])
+def test_small_scenario_matrix(pw, tmp_path, era, locale):
+    with replica_mod.ReplicaServer(scenario="small", era=era, seed=7, latency_ms=0, locale=locale) as replica:
+        settings, now, batches, progress = run_scrape(pw, replica, tmp_path, locale=locale,
+                                                      WHATSAPP_DOWNLOAD_IMAGES="false")
+        assert progress.chats_total == len(batches) == progress.chats_opened
+        assert_matches_truth(replica, settings, now, batches)
+
+
+def test_default_scenario_full(pw, tmp_path):
+    with replica_mod.ReplicaServer(scenario="default", era="p6", seed=1, latency_ms=0) as replica:
+        settings, now, batches, progress = run_scrape(pw, replica, tmp_path)
+        assert_matches_truth(replica, settings, now, batches)
+        stats = replica.stats()
+        assert progress.chats_opened == len(batches)
+        images = [(b, i) for b in batches for i in b.images.values()]
+        fetched = [i for _, i in images if hasattr(i, "data")]
+        assert fetched, "no image bytes fetched"
+        truth = {m["external_id"]: m for m in replica.ground_truth()["messages"]}
+        import hashlib
+
+        for item in fetched:
+            att = truth[item.external_id]["attachments"][0]
+            if not att["broken"]:
+                assert hashlib.sha256(item.data).hexdigest() == att["sha256"]
+        assert stats
+
+
+def test_incremental_opens_only_changed_chats(pw, tmp_path):
+    with replica_mod.ReplicaServer(scenario="small", era="p6", seed=11, latency_ms=0) as replica:
+        settings = settings_for(replica, tmp_path, WHATSAPP_DOWNLOAD_IMAGES="false")
+        now = dt.datetime.now(dt.UTC)
+        with launch.browser_session(settings, playwright=pw) as page:
+            pair(page, settings, replica)
+            first = list(scrape.scrape(page, settings, cursors={}, now=now))
+            cursors = {b.chat.chat_id: _cursor(b) for b in first if b.complete}
+            target = next(b.chat for b in first if b.complete and not b.chat.is_group)
+            added = replica.add_message(target.chat_id, "incremental hello")
+            # the page learns about the new message on its next poll (like the real one)
+            page.wait_for_function("() => document.body.innerText.includes('incremental hello')",
+                                   timeout=15_000)
+            progress = scrape.ScrapeProgress()
+            second = list(scrape.scrape(page, settings, cursors=cursors,
+                                        now=dt.datetime.now(dt.UTC), progress=progress))
+        partial = {b.chat.chat_id for b in first if not b.complete}
+        assert {b.chat.chat_id for b in second} == {target.chat_id} | partial
+        assert progress.chats_opened == 1 + len(partial)
+        assert progress.chats_skipped == len(first) - 1 - len(partial)
+        (again,) = [b for b in second if b.chat.chat_id == target.chat_id]
+        assert any(m.text == "incremental hello" for m in again.messages)
+        assert added
+        before = next(b for b in first if b.chat.chat_id == target.chat_id)
+        newest_before = max(m.ts for m in before.messages)
+        # scrolled back only to the cursor minus the overlap, not the whole lookback
+        floor = newest_before - dt.timedelta(minutes=2)
+        assert all(m.ts >= floor for m in again.messages)
+
+
+class _Cursor:
+    def __init__(self, newest_ts, complete):
+        self.newest_ts = newest_ts
+        self.newest_external_id = None
+        self.last_activity = None
+        self.complete = complete
+
+
+def _cursor(batch):
+    newest = max((m.ts for m in batch.messages), default=None)
+    return _Cursor(newest, batch.complete)
+
+
+def test_expire_mid_run_keeps_earlier_batches(pw, tmp_path):
+    with replica_mod.ReplicaServer(scenario="small", era="p6", seed=5, latency_ms=0) as replica:
+        settings = settings_for(replica, tmp_path, WHATSAPP_DOWNLOAD_IMAGES="false")
+        now = dt.datetime.now(dt.UTC)
+        got = []
+        with launch.browser_session(settings, playwright=pw) as page:
+            pair(page, settings, replica)
+            walker = scrape.scrape(page, settings, cursors={}, now=now)
+            got.append(next(walker))
+            replica.expire()
+            with pytest.raises(errors.SessionExpired):
+                for batch in walker:
+                    got.append(batch)
+        assert len(got) >= 1
+        truth = replica.ground_truth()
+        cutoff = now - dt.timedelta(days=settings.lookback_days)
+        expected = expected_by_chat(truth, cutoff)
+        first = got[0]
+        if first.complete:
+            got_ids = {m.external_id for m in first.messages}
+            assert got_ids == {m["external_id"] for m in expected[first.chat.chat_id]}

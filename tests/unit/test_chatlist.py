@@ -1,0 +1,92 @@
+"""Chat-list collection by identity, header checks and the incremental open rule (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from kenny_wa.browser import chatlist, listtime, scrape
+from kenny_wa.config import Settings
+
+NOW = dt.datetime(2026, 9, 20, 12, 0, tzinfo=dt.UTC)
+SETTINGS = Settings(browser_locale="en-GB", browser_timezone="UTC")
+CUTOFF = NOW - dt.timedelta(days=30)
+
+
+def raw(title, time, *, id=None, kind="chat", pinned=False, archived=False, group=False):
+    return {"kind": kind, "id": id, "title": title, "time": time, "unread": 0, "group": group,
+            "pinned": pinned, "archived": archived, "top": 0, "x": 1, "y": 1, "h": 72}
+
+
+def rows(*raws):
+    return [r for r, _ in chatlist.rows_from_window({"rows": list(raws)}, now=NOW, settings=SETTINGS)]
+
+
+def test_rows_identity_and_fallback():
+    got = rows(
+        raw("\u202aAna\u202c", "11:02", id="351912345678@s.whatsapp.net"),
+        raw("Team", "Yesterday", id="1203630@g.us"),
+        raw("No Id", "01/09/2026"),
+        raw("Archived", None, kind="other"),
+        raw("Old archived", "11:00", archived=True),
+    )
+    assert [r.chat.chat_id for r in got] == ["351912345678@c.us", "1203630@g.us", "title:No Id"]
+    assert [r.chat.id_source for r in got] == ["fiber", "fiber", "title"]
+    assert got[0].chat.title == "Ana"
+    assert got[1].chat.is_group and not got[0].chat.is_group
+    assert got[0].chat.last_activity == NOW.replace(hour=11, minute=2)
+
+
+def test_collect_dedupes_and_stops_at_cutoff_but_not_for_pinned():
+    seen: dict = {}
+    first = rows(raw("Pinned old", "01/01/2026", id="1@c.us", pinned=True), raw("A", "11:00", id="2@c.us"))
+    assert not chatlist.collect(first, seen, CUTOFF)
+    again = rows(raw("A", "11:00", id="2@c.us"), raw("B", "Monday", id="3@c.us"),
+                 raw("C", "01/08/2026", id="4@c.us"), raw("D", "10:00", id="5@c.us"))
+    assert chatlist.collect(again, seen, CUTOFF)
+    assert list(seen) == ["2@c.us", "3@c.us"]
+
+
+def test_header_matches_by_id_then_title():
+    (row,) = rows(raw("Ana", "11:02", id="351@c.us"))
+    assert chatlist.header_matches({"title": "Someone else", "id": "351@c.us"}, row)
+    assert not chatlist.header_matches({"title": "Ana", "id": "999@c.us"}, row)
+    (fallback,) = rows(raw("Ana", "11:02"))
+    assert chatlist.header_matches({"title": "\u202aAna\u202c", "id": None}, fallback)
+    assert not chatlist.header_matches({"title": "Anabel", "id": None}, fallback)
+    assert not chatlist.header_matches(None, fallback)
+
+
+def test_participants_from_subtitle():
+    assert chatlist.participants_from_subtitle("Ana Lima, +55 11 91234-5678, You") == (
+        "Ana Lima", "+55 11 91234-5678")
+    assert chatlist.participants_from_subtitle("Bia, Você") == ("Bia",)
+    assert chatlist.participants_from_subtitle("click here for group info") == ()
+    assert chatlist.participants_from_subtitle(None) == ()
+
+
+@dataclasses.dataclass
+class Cursor:
+    newest_ts: dt.datetime | None
+    complete: bool = True
+    newest_external_id: str | None = None
+    last_activity: dt.datetime | None = None
+
+
+def test_needs_open():
+    (today,) = rows(raw("A", "11:02", id="1@c.us"))
+    (yesterday,) = rows(raw("B", "Yesterday", id="2@c.us"))
+    assert scrape.needs_open(today, None)
+    assert scrape.needs_open(today, Cursor(NOW.replace(hour=10), complete=False))
+    assert scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=1, second=30)))
+    assert not scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=2, second=40)))
+    assert scrape.needs_open(yesterday, Cursor(NOW - dt.timedelta(days=3)))
+    assert not scrape.needs_open(yesterday, Cursor(NOW.replace(day=19, hour=9)))
+    assert scrape.needs_open(yesterday, Cursor(None))
+    unparsed = dataclasses.replace(today, list_time=None)
+    assert scrape.needs_open(unparsed, Cursor(NOW))
+
+
+def test_list_time_local_day():
+    lt = listtime.parse_list_time("Yesterday", now=NOW, tz="America/Sao_Paulo", locale="pt-BR")
+    assert lt.local_day_of(dt.datetime(2026, 9, 20, 2, 0, tzinfo=dt.UTC)) == dt.date(2026, 9, 19)
