@@ -448,7 +448,12 @@ NAVIGATION: Mapping[str, Candidates] = _ro(
             "#main header span[title]",
             '#main header span[dir="auto"]',
         ),
-        "header_subtitle": ('[data-testid="chat-subtitle"]', "#main header span[title] + span"),
+        "header_subtitle": (
+            '[data-testid="chat-subtitle"]',
+            # before the 2026 test ids: the span[title] in the block after the title's block
+            '#main header div:has(> span[dir="auto"][title]) + div span[title]',
+            "#main header span[title] + span",
+        ),
         "message_scroller": (
             '[data-scrolltracepolicy="wa.web.conversation.messages"]',
             '[data-testid="conversation-panel-messages"]',

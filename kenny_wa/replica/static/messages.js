@@ -141,7 +141,9 @@ function body(m) {
         icon('audio-download'));
     }
     case 'sticker': {
-      const box = h('div', { 'data-testid': tid('sticker'), class: 'x1n2onr6 _ak4d', style: 'width: 190px; height: 190px; position: relative;' });
+      // No capture documents sticker markup (reference §2.7); every era gets an aria-label so
+      // P4/P5, which have no test ids, still carry one accessible marker.
+      const box = h('div', { 'data-testid': tid('sticker'), 'aria-label': 'Sticker', role: 'img', class: 'x1n2onr6 _ak4d', style: 'width: 190px; height: 190px; position: relative;' });
       queueMicrotask(() => loadBlob(m, box));
       return box;
     }
