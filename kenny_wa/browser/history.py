@@ -35,6 +35,8 @@ log = logs.get_logger(__name__)
 ScrollOutcome = Literal["moved", "stalled", "start"]
 CURSOR_OVERLAP = dt.timedelta(minutes=2)  # message times are to the minute
 DEFAULT_MAX_CYCLES = 2_000
+# scrolls without new rows, with the phone prompt showing, before the chat counts as stopped there
+PROMPT_SETTLE_SCROLLS = 2
 SCROLL_SETTLE_TIMEOUT_MS = 8_000  # one scroll: wait this long for the rows to change
 
 
@@ -115,16 +117,19 @@ def load_history(
         if window.history_start or at_start:
             stop = "history_start"
             break
-        if window.phone_prompt and last_outcome == "stalled":
-            # the prompt shows and scrolling up changes nothing more: rows of the last chunk
-            # (rendered lazily above the viewport) have all been read by now
-            stop = "phone_prompt"
-            break
         if windows > 1:  # progress = new ids since the last scroll, whatever the scroll said
             stalls = 0 if new_ids else stalls + 1
-            if stalls >= adapter.stall_attempts:
-                stop = "stalled"
-                break
+        if window.phone_prompt and (
+            last_outcome == "stalled" or stalls >= min(PROMPT_SETTLE_SCROLLS, adapter.stall_attempts)
+        ):
+            # the prompt shows and scrolling up brings nothing new: rows of the last chunk
+            # (rendered lazily above the viewport) have all been read by now. Checked before
+            # the stall rule: a scroll that still moves the view is no progress either.
+            stop = "phone_prompt"
+            break
+        if stalls >= adapter.stall_attempts:
+            stop = "stalled"
+            break
         last_outcome = adapter.scroll_older()
         at_start = last_outcome == "start"
         scrolls += 1

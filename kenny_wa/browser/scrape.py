@@ -40,6 +40,28 @@ class ScrapeProgress:
     windows: int = 0  # message windows read
     scrolls: int = 0  # history scroll actions
     images_fetched: int = 0
+    # settled partial chats not reopened this run: (chat_id, reason), still reported partial
+    still_partial: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+
+# Partial reasons that another read without new activity cannot change: WhatsApp Web has
+# nothing older until the phone sends it. Such a chat is not reopened just for being partial.
+SETTLED_PARTIAL_REASONS = frozenset({"phone_prompt"})
+
+
+def is_settled(cursor: Any) -> bool:
+    """Pure: was the chat read as far as the page allows (complete, or stopped at the phone prompt)?"""
+    return bool(getattr(cursor, "complete", False)) or (
+        getattr(cursor, "partial_reason", None) in SETTLED_PARTIAL_REASONS
+    )
+
+
+def known_partial(cursor: Any | None) -> str | None:
+    """Pure: the reason a settled chat is still partial (``None`` when it is complete)."""
+    if cursor is None or getattr(cursor, "complete", False):
+        return None
+    reason = getattr(cursor, "partial_reason", None)
+    return reason if reason in SETTLED_PARTIAL_REASONS else None
 
 
 def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
@@ -50,7 +72,7 @@ def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
     chats) only by calendar day, so a chat whose newest stored message is from that same day
     is not reopened (it will be once it shows newer activity).
     """
-    if cursor is None or not getattr(cursor, "complete", False):
+    if cursor is None or not is_settled(cursor):
         return True
     newest = getattr(cursor, "newest_ts", None)
     if newest is None or row.list_time is None:
@@ -84,6 +106,9 @@ def scrape(
         cursor = cursors.get(row.chat.chat_id)
         if not needs_open(row, cursor):
             progress.chats_skipped += 1
+            reason = known_partial(cursor)
+            if reason is not None:
+                progress.still_partial.append((row.chat.chat_id, reason))
             continue
         if index:
             auth.check_still_logged_in(page, settings)
@@ -96,9 +121,13 @@ def scrape(
             yield ChatBatch(chat=row.chat, messages=[], complete=False, partial_reason="open_failed")
             continue
         progress.chats_opened += 1
-        cursor_ts = cursor.newest_ts if cursor is not None and getattr(cursor, "complete", False) else None
+        cursor_ts = cursor.newest_ts if cursor is not None and is_settled(cursor) else None
         batch = read_chat(page, settings, chat, now=now, cutoff=cutoff, cursor_ts=cursor_ts,
                           limiter=limiter, progress=progress)
+        earlier_gap = known_partial(cursor)
+        if earlier_gap is not None and batch.complete:
+            # reading down to the cursor does not fill the gap below the phone prompt
+            batch.complete, batch.partial_reason = False, earlier_gap
         if not batch.complete:
             auth.check_still_logged_in(page, settings)  # a stall may just be a lost session
         yield batch

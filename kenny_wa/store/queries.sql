@@ -206,7 +206,7 @@ RETURNING e.id;
 
 -- cursors_get --
 -- Every chat cursor of a source.
-SELECT chat_id, newest_ts, newest_external_id, last_activity, complete
+SELECT chat_id, newest_ts, newest_external_id, last_activity, complete, partial_reason
 FROM chat_cursors WHERE source = %(source)s;
 
 -- cursor_advance --

@@ -41,6 +41,7 @@ class Cursor(NamedTuple):
     newest_external_id: str | None
     last_activity: dt.datetime | None
     complete: bool | None
+    partial_reason: str | None = None
 
 
 @db.boundary
@@ -48,7 +49,9 @@ def get_cursors(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, Cur
     """Every chat's cursor, keyed by chat id."""
     rows = db.cursor(conn).execute(QUERIES["cursors_get"], {"source": source}).fetchall()
     return {
-        r["chat_id"]: Cursor(r["newest_ts"], r["newest_external_id"], r["last_activity"], r["complete"])
+        r["chat_id"]: Cursor(
+            r["newest_ts"], r["newest_external_id"], r["last_activity"], r["complete"], r["partial_reason"]
+        )
         for r in rows
     }
 

@@ -18,7 +18,7 @@ def test_cursor_never_moves_backwards(db_conn):
         db_conn, "c1@c.us", T - dt.timedelta(days=1), "M1", T - dt.timedelta(days=2), False, "stalled"
     )
     cursor = store.get_cursors(db_conn)["c1@c.us"]
-    assert cursor == store.Cursor(T, "M5", T, False)
+    assert cursor == store.Cursor(T, "M5", T, False, "stalled")
     store.advance_cursor(db_conn, "c1@c.us", None, None, None, True, None)
     assert store.get_cursors(db_conn)["c1@c.us"] == store.Cursor(T, "M5", T, True)
     later = T + dt.timedelta(minutes=1)

@@ -90,3 +90,17 @@ def test_needs_open():
 def test_list_time_local_day():
     lt = listtime.parse_list_time("Yesterday", now=NOW, tz="America/Sao_Paulo", locale="pt-BR")
     assert lt.local_day_of(dt.datetime(2026, 9, 20, 2, 0, tzinfo=dt.UTC)) == dt.date(2026, 9, 19)
+
+
+def test_a_chat_stopped_at_the_phone_prompt_is_settled_but_still_partial():
+    (today,) = rows(raw("A", "11:02", id="1@c.us"))
+    newest = NOW.replace(hour=11, minute=2, second=0)
+    prompt = dataclasses.replace(Cursor(newest, complete=False))
+    prompt.partial_reason = "phone_prompt"  # type: ignore[attr-defined]
+    stalled = dataclasses.replace(Cursor(newest, complete=False))
+    stalled.partial_reason = "stalled"  # type: ignore[attr-defined]
+    assert scrape.is_settled(prompt) and not scrape.needs_open(today, prompt)
+    assert scrape.known_partial(prompt) == "phone_prompt"
+    assert not scrape.is_settled(stalled) and scrape.needs_open(today, stalled)  # retried
+    assert scrape.known_partial(stalled) is None
+    assert scrape.known_partial(Cursor(newest)) is None

@@ -211,3 +211,13 @@ def test_phone_prompt_waits_for_rows_still_rendering_above():
     result = history.load_history(adapter, cutoff=CUTOFF)
     assert result.partial_reason == "phone_prompt"
     assert [m.external_id for m in result.messages] == ["ID0001", "ID0002", "ID0003"]
+
+
+def test_phone_prompt_while_scrolls_still_move_is_partial_at_the_prompt_not_stalled():
+    """The view still moves (lazily rendered rows) but nothing new appears under the prompt."""
+    prompt = W([msg(1, days_ago(5))], phone_prompt=True)
+    windows = [W([msg(2, days_ago(1))]), prompt, prompt, prompt, prompt, prompt]
+    adapter = Scripted(windows, stall_attempts=3)
+    result = history.load_history(adapter, cutoff=CUTOFF)
+    assert result.partial_reason == "phone_prompt" and result.stop == "phone_prompt"
+    assert adapter.scrolls == 3  # to the prompt, then two scrolls that bring nothing new
