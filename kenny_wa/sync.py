@@ -10,10 +10,13 @@ its deferred jobs, so a crash at any point loses nothing and a rerun duplicates 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
 from typing import Any
+
+import psycopg
 
 from kenny_wa import errors, logs, persist, store
 from kenny_wa.config import Settings
@@ -69,16 +72,20 @@ def run_sync(
         summary.fail(exc)
         summary.seconds = time.monotonic() - started
         return summary
-    with conn, store.profile_lock(pg_url, str(settings.profile_dir)):
+    # closing(), not ``with conn``: leaving a connection block commits, which raises a raw
+    # driver error when PostgreSQL went away mid-run (every commit here is explicit).
+    with contextlib.closing(conn), store.profile_lock(pg_url, str(settings.profile_dir)):
         run_id = None
         if not dry_run:
             run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
-        conn.commit()
+        _commit(conn)
         summary.run_id = run_id
+        if not dry_run:
+            _sweep_temp_files(settings)
         newest_seen: dt.datetime | None = None
         try:
             cursors = store.get_cursors(conn)
-            conn.commit()
+            _commit(conn)
             with launch.browser_session(settings) as page:
                 auth.wait_for_ready(page, settings)
                 tracker = scrape.ScrapeProgress()
@@ -100,8 +107,11 @@ def run_sync(
                     progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
                 summary.chats_opened = tracker.chats_opened
                 summary.chats_total = tracker.chats_total
+                for chat_id, reason in tracker.still_partial:  # not reopened, still incomplete
+                    summary.add_partial(chat_ref(chat_id), reason)
         except errors.KennyWaError as exc:
-            conn.rollback()
+            with contextlib.suppress(psycopg.Error):  # the connection may be the casualty
+                conn.rollback()
             summary.fail(exc)
             log.warning("sync_failed", kind=exc.status, chats_synced=summary.chats_synced)
             if isinstance(exc, errors.SessionExpired) and on_session_expired is not None:
@@ -110,7 +120,12 @@ def run_sync(
             progress.close()
         summary.seconds = round(time.monotonic() - started, 3)
         if not dry_run:
-            _record(conn, settings, summary, run_id, newest_seen)
+            try:
+                _record(conn, settings, summary, run_id, newest_seen)
+            except errors.DatabaseUnavailable as exc:  # the run cannot be recorded: say so
+                if summary.status in ("ok", "partial"):
+                    summary.fail(exc)
+                log.warning("sync_record_failed", kind=exc.status)
     log.info(
         "sync_finished",
         status=summary.status,
@@ -120,6 +135,18 @@ def run_sync(
         seconds=summary.seconds,
     )
     return summary
+
+
+def _sweep_temp_files(settings: Settings) -> None:
+    """Remove temp files a killed earlier run left in ATTACHMENTS_DIR (never fails the run)."""
+    from kenny_wa import media
+
+    try:
+        removed = media.sweep_temp_files(settings.attachments_dir)
+    except OSError:
+        return
+    if removed:
+        log.info("stale_temp_files_removed", count=removed)
 
 
 def _add_batch(summary: SyncSummary, result: persist.BatchResult) -> None:
@@ -145,4 +172,11 @@ def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen)
         interval_minutes=settings.interval_minutes,
         back_off=summary.error_kind in BACK_OFF_KINDS,
     )
-    conn.commit()
+    _commit(conn)
+
+
+def _commit(conn) -> None:
+    try:
+        conn.commit()
+    except psycopg.Error as exc:
+        raise store.db.translate(exc) from None
