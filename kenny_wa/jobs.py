@@ -151,15 +151,6 @@ class LazyPsycopgConnector(procrastinate.PsycopgConnector):
 
 
 # ---------------------------------------------------------------------------------------
-# The one query on Procrastinate's own table (which job locks are already waiting).
-
-_TODO_LOCKS_SQL = """
-SELECT queueing_lock FROM procrastinate_jobs
- WHERE status = 'todo' AND queueing_lock = ANY(%s)
-"""
-
-
-# ---------------------------------------------------------------------------------------
 # Tasks (plain functions; build_app registers them)
 
 
@@ -362,9 +353,7 @@ def _defer_unique(
     lock_prefix: str,
 ) -> int:
     locks = {value: f"{lock_prefix}{value}" for value in unique}
-    with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-        cur.execute(_TODO_LOCKS_SQL, (list(locks.values()),))
-        waiting = {row[0] for row in cur.fetchall()}
+    waiting = store.waiting_queueing_locks(conn, list(locks.values()))
     todo = [value for value in unique if locks[value] not in waiting]
 
     def job(value: int) -> pjobs.Job:

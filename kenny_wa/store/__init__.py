@@ -14,6 +14,7 @@ from kenny_wa.store.attachments import (
     insert_extraction,
     mark_extraction_status,
     upsert_attachment,
+    waiting_queueing_locks,
 )
 from kenny_wa.store.db import (
     connect,
@@ -69,4 +70,5 @@ __all__ = [
     "try_profile_lock",
     "upsert_attachment",
     "upsert_messages",
+    "waiting_queueing_locks",
 ]

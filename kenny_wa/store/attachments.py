@@ -123,3 +123,13 @@ def attachment_provenance(conn: psycopg.Connection, attachment_id: int) -> dict[
         db.cursor(conn).execute(QUERIES["attachment_provenance"], {"attachment_id": attachment_id}).fetchone()
     )
     return None if row is None else dict(row)
+
+
+def waiting_queueing_locks(conn: psycopg.Connection, locks: list[str]) -> set[str]:
+    """The subset of ``locks`` that already has a Procrastinate job waiting (status todo).
+
+    Not behind ``db.boundary``: the caller defers inside its own transaction and translates
+    driver errors itself.
+    """
+    rows = db.cursor(conn).execute(QUERIES["jobs_waiting_locks"], {"locks": locks}).fetchall()
+    return {row["queueing_lock"] for row in rows}

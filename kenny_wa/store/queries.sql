@@ -360,3 +360,8 @@ SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = %(name)s) AS present;
 -- create_database --
 -- Create a database (the name is bound with psycopg.sql.Identifier by the caller).
 CREATE DATABASE {name};
+
+-- jobs_waiting_locks --
+-- Which of these Procrastinate queueing locks already have a job waiting (status todo).
+SELECT queueing_lock FROM procrastinate_jobs
+WHERE status = 'todo' AND queueing_lock = ANY(%(locks)s);
