@@ -135,7 +135,9 @@ def _pg_url(raw: str) -> str | None:
         raise ValueError(raw)
     from psycopg.conninfo import conninfo_to_dict  # local: keeps config importable cheaply
 
-    conninfo_to_dict(value)
+    port = conninfo_to_dict(value).get("port")
+    if port and not all(p.isdigit() and 0 < int(p) < 65536 for p in str(port).split(",")):
+        raise ValueError(raw)  # psycopg accepts any port text; connecting would fail later
     return value
 
 

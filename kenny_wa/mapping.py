@@ -58,10 +58,11 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def clean(value: str) -> str:
-    """Make a string storable in Postgres: drop NUL, replace lone surrogates with U+FFFD."""
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    return _SURROGATE.sub("\ufffd", value)
+    """Make a string storable in Postgres: drop NUL, mend split surrogate pairs, replace lone
+    surrogates with U+FFFD (the store's ``clean_text``: both layers must agree)."""
+    from kenny_wa.store.text import clean_text
+
+    return clean_text(value)
 
 
 def _clean_opt(value: str | None) -> str | None:

@@ -186,7 +186,7 @@ def _fsync_dir(directory: Path) -> None:
 def write_atomic(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically (temp file in the same directory, 0600)."""
     directory = target.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -199,6 +199,33 @@ def write_atomic(target: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+TEMP_PREFIX = ".tmp-"
+TEMP_SUFFIX = ".part"
+STALE_TEMP_SECONDS = 60.0  # a live write takes milliseconds; older temp files are a crash's
+
+
+def sweep_temp_files(attachments_dir: Path, *, older_than_s: float = STALE_TEMP_SECONDS) -> int:
+    """Delete temp files a killed writer left (``.tmp-*.part`` older than ``older_than_s``).
+
+    ``write_atomic`` removes its temp file on every error, but nothing runs on SIGKILL or
+    power loss. Returns how many were removed; errors are ignored (the next run tries again).
+    """
+    import time
+
+    root = Path(attachments_dir).expanduser()
+    if not root.is_dir():
+        return 0
+    removed = 0
+    limit = time.time() - older_than_s
+    with contextlib.suppress(OSError):
+        for path in root.rglob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < limit:
+                    path.unlink()
+                    removed += 1
+    return removed
 
 
 def store_image(

@@ -11,7 +11,9 @@ A crash before the commit loses nothing (the next run reads the chat again from 
 cursor) and a rerun duplicates nothing (upserts are idempotent, files are content-addressed,
 jobs are deferred only for attachments newly stored and messages newly inserted, under
 queueing locks). Image files are written before the commit; a rolled-back batch can leave a
-valid content-addressed file that the rerun reuses.
+valid content-addressed file that the rerun reuses. When an image could not be written (the
+attachments folder unwritable or full) the attachment is recorded 'failed' / 'write_failed'
+and the chat's cursor is left incomplete, so the next run reads the chat again and stores it.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def _save(
 ) -> BatchResult:
     counts = store.upsert_messages(conn, rows)
     saved = failed = 0
+    retry_files = False  # an image could not be written: read the chat again next run
     extraction_ids: list[int] = []
     with_attachments: list[int] = []
     for message, row in zip(batch.messages, rows, strict=True):
@@ -111,6 +114,8 @@ def _save(
         with_attachments.append(message_id)
         if attachment.status == "failed":
             failed += 1
+            if attachment.reason == WRITE_FAILED:
+                retry_files = True
         elif attachment.status == "stored" and changed:
             saved += 1
             extraction_ids.append(attachment_id)
@@ -130,8 +135,8 @@ def _save(
         newest.ts if newest else None,
         newest.external_id if newest else None,
         batch.chat.last_activity,
-        batch.complete,
-        batch.partial_reason,
+        batch.complete and not retry_files,
+        batch.partial_reason or (WRITE_FAILED if retry_files else None),
     )
     return BatchResult(
         inserted=counts.inserted,

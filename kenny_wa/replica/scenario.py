@@ -325,7 +325,8 @@ def _hand_made(spec: dict, seed: int, now: dt.datetime, name: str) -> Scenario:
     people: dict[str, Contact] = {}
 
     def person(p: dict) -> Contact:
-        key = p.get("name") or p["phone"]
+        # a saved name may look like a phone number: keep names and phones apart
+        key = p["name"] if p.get("name") else "phone:" + p["phone"]
         if key not in people:
             c = _contact(rng, uid, p.get("name"))
             if p.get("phone"):
@@ -362,6 +363,8 @@ def _hand_made(spec: dict, seed: int, now: dt.datetime, name: str) -> Scenario:
             device = ms.get("device") or (_own_device(rng) if out else sender.device)
             msg = Message(ms.get("id") or uid.msg(device), chat.jid, ts, kind, out, sender)
             msg.text = ms.get("text")
+            if msg.text is not None and ms.get("repeat"):  # long texts without a long file
+                msg.text = msg.text * int(ms["repeat"])
             msg.forwarded = ms.get("forwarded", False)
             msg.edited = ms.get("edited", False)
             msg.receipt = ms.get("receipt", "read")

@@ -46,7 +46,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, obj: object, status: int = 200) -> None:
-        self._send(status, json.dumps(obj, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+        try:
+            body = json.dumps(obj, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate (bad-input scenarios): JSON escapes carry it
+            body = json.dumps(obj).encode()
+        self._send(status, body, "application/json; charset=utf-8")
 
     def _body(self) -> dict | list:
         n = int(self.headers.get("Content-Length") or 0)
