@@ -37,6 +37,9 @@ CURSOR_OVERLAP = dt.timedelta(minutes=2)  # message times are to the minute
 DEFAULT_MAX_CYCLES = 2_000
 # scrolls without new rows, with the phone prompt showing, before the chat counts as stopped there
 PROMPT_SETTLE_SCROLLS = 2
+# scrolls that move the view without revealing a new message before the chat counts as stalled
+# (about 60 viewports: a 100 KB message is some 50 viewports tall)
+MAX_IDLE_MOVES = 80
 SCROLL_SETTLE_TIMEOUT_MS = 8_000  # one scroll: wait this long for the rows to change
 
 
@@ -103,7 +106,7 @@ def load_history(
     """Scroll back until a stop rule holds; return the messages at or after the floor."""
     floor = history_floor(cutoff, cursor_ts)
     merged: dict[str, Message] = {}
-    stalls = windows = scrolls = 0
+    stalls = idle_moves = idle = windows = scrolls = 0
     at_start = False
     last_outcome: ScrollOutcome | None = None
     stop = "cycle_cap"
@@ -117,17 +120,26 @@ def load_history(
         if window.history_start or at_start:
             stop = "history_start"
             break
-        if windows > 1:  # progress = new ids since the last scroll, whatever the scroll said
-            stalls = 0 if new_ids else stalls + 1
+        if windows > 1:
+            # No new ids after a scroll that could not move (or timed out) is a stall. A scroll
+            # that still moved the view is progress towards the top (a message taller than the
+            # viewport takes many), bounded separately so a page that "moves" forever ends too.
+            idle = 0 if new_ids else idle + 1
+            if new_ids:
+                stalls = idle_moves = 0
+            elif last_outcome == "moved":
+                idle_moves += 1
+            else:
+                stalls += 1
         if window.phone_prompt and (
-            last_outcome == "stalled" or stalls >= min(PROMPT_SETTLE_SCROLLS, adapter.stall_attempts)
+            last_outcome == "stalled" or idle >= min(PROMPT_SETTLE_SCROLLS, adapter.stall_attempts)
         ):
             # the prompt shows and scrolling up brings nothing new: rows of the last chunk
             # (rendered lazily above the viewport) have all been read by now. Checked before
             # the stall rule: a scroll that still moves the view is no progress either.
             stop = "phone_prompt"
             break
-        if stalls >= adapter.stall_attempts:
+        if stalls >= adapter.stall_attempts or idle_moves >= MAX_IDLE_MOVES:
             stop = "stalled"
             break
         last_outcome = adapter.scroll_older()

@@ -221,3 +221,18 @@ def test_phone_prompt_while_scrolls_still_move_is_partial_at_the_prompt_not_stal
     result = history.load_history(adapter, cutoff=CUTOFF)
     assert result.partial_reason == "phone_prompt" and result.stop == "phone_prompt"
     assert adapter.scrolls == 3  # to the prompt, then two scrolls that bring nothing new
+
+
+def test_a_message_taller_than_many_viewports_is_scrolled_through():
+    """Scrolls that still move the view are progress, even without a new id for a while."""
+    tall = W([msg(2, days_ago(1))])
+    windows = [tall] * 20 + [W([msg(1, days_ago(40)), msg(2, days_ago(1))])]
+    result = history.load_history(Scripted(windows, stall_attempts=3), cutoff=CUTOFF)
+    assert result.complete and result.stop == "floor"
+
+
+def test_a_view_that_moves_forever_without_new_rows_still_stalls():
+    windows = [W([msg(1, days_ago(1))])] * (history.MAX_IDLE_MOVES + 10)
+    adapter = Scripted(windows, stall_attempts=3, max_cycles=1000)
+    result = history.load_history(adapter, cutoff=CUTOFF)
+    assert result.stop == "stalled" and adapter.scrolls == history.MAX_IDLE_MOVES
