@@ -51,6 +51,8 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(summary.as_dict(), default=str))
     else:
         print(progress.render_summary(summary))
+    if summary.error_message:  # the fixed, content-free message of the failure kind
+        print(f"kenny-wa: {summary.error_message}", file=sys.stderr)
     return summary.exit_code
 
 

@@ -13,10 +13,6 @@ class TerminalProgress(Progress):
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.total = 0
-
-    def chats_found(self, total: int) -> None:
-        self.total = total
 
     def chat_done(self, done: int, total: int, messages: int) -> None:
         total = max(total, done)

@@ -40,9 +40,6 @@ _SESSION_STATUS = {
 class Progress:
     """Counts for a person at a terminal; subclasses render them. The base class is silent."""
 
-    def chats_found(self, total: int) -> None:  # pragma: no cover - trivial
-        pass
-
     def chat_done(self, done: int, total: int, messages: int) -> None:  # pragma: no cover
         pass
 
@@ -59,8 +56,6 @@ def run_sync(
     on_session_expired: Callable[[str], Any] | None = None,
 ) -> SyncSummary:
     """Run one sync and return its summary; never raises for the failures of errors.py."""
-    from kenny_wa.browser import auth, launch, scrape  # Playwright only when syncing
-
     progress = progress or Progress()
     started = time.monotonic()
     now = now or dt.datetime.now(dt.UTC)
@@ -74,58 +69,15 @@ def run_sync(
         return summary
     # closing(), not ``with conn``: leaving a connection block commits, which raises a raw
     # driver error when PostgreSQL went away mid-run (every commit here is explicit).
-    with contextlib.closing(conn), store.profile_lock(pg_url, str(settings.profile_dir)):
-        run_id = None
-        if not dry_run:
-            run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
-        _commit(conn)
-        summary.run_id = run_id
-        if not dry_run:
-            _sweep_temp_files(settings)
-        newest_seen: dt.datetime | None = None
+    with contextlib.closing(conn), contextlib.ExitStack() as stack:
         try:
-            cursors = store.get_cursors(conn)
-            _commit(conn)
-            with launch.browser_session(settings) as page:
-                auth.wait_for_ready(page, settings)
-                tracker = scrape.ScrapeProgress()
-                for batch in scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker):
-                    if summary.chats_total != tracker.chats_total:
-                        summary.chats_total = tracker.chats_total
-                        progress.chats_found(tracker.chats_total)
-                    summary.messages_fetched += len(batch.messages)
-                    if not batch.complete:
-                        summary.add_partial(chat_ref(batch.chat.chat_id), batch.partial_reason or "unknown")
-                    if not dry_run:
-                        result = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
-                        _add_batch(summary, result)
-                    summary.chats_synced += 1
-                    summary.chats_opened = tracker.chats_opened
-                    newest = max((m.ts for m in batch.messages), default=None)
-                    if newest and (newest_seen is None or newest > newest_seen):
-                        newest_seen = newest
-                    progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
-                summary.chats_opened = tracker.chats_opened
-                summary.chats_total = tracker.chats_total
-                for chat_id, reason in tracker.still_partial:  # not reopened, still incomplete
-                    summary.add_partial(chat_ref(chat_id), reason)
-        except errors.KennyWaError as exc:
-            with contextlib.suppress(psycopg.Error):  # the connection may be the casualty
-                conn.rollback()
+            stack.enter_context(store.profile_lock(pg_url, str(settings.profile_dir)))
+        except errors.KennyWaError as exc:  # another sync holds this profile: touch nothing
             summary.fail(exc)
-            log.warning("sync_failed", kind=exc.status, chats_synced=summary.chats_synced)
-            if isinstance(exc, errors.SessionExpired) and on_session_expired is not None:
-                on_session_expired(exc.status)
-        finally:
-            progress.close()
-        summary.seconds = round(time.monotonic() - started, 3)
-        if not dry_run:
-            try:
-                _record(conn, settings, summary, run_id, newest_seen)
-            except errors.DatabaseUnavailable as exc:  # the run cannot be recorded: say so
-                if summary.status in ("ok", "partial"):
-                    summary.fail(exc)
-                log.warning("sync_record_failed", kind=exc.status)
+            summary.seconds = round(time.monotonic() - started, 3)
+            log.warning("sync_refused", kind=exc.status)
+            return summary
+        _run_locked(conn, settings, summary, progress, now, started, dry_run, on_session_expired)
     log.info(
         "sync_finished",
         status=summary.status,
@@ -135,6 +87,74 @@ def run_sync(
         seconds=summary.seconds,
     )
     return summary
+
+
+def _run_locked(
+    conn: psycopg.Connection,
+    settings: Settings,
+    summary: SyncSummary,
+    progress: Progress,
+    now: dt.datetime,
+    started: float,
+    dry_run: bool,
+    on_session_expired: Callable[[str], Any] | None,
+) -> None:
+    """The run itself, with the profile locked: browser, chats, one transaction per chat."""
+    from kenny_wa.browser import auth, launch, scrape  # Playwright only when syncing
+
+    run_id = None
+    newest_seen: dt.datetime | None = None
+    try:
+        if not dry_run:
+            run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
+            _sweep_temp_files(settings)
+        cursors = store.get_cursors(conn)
+        _commit(conn)
+        summary.run_id = run_id
+        with launch.browser_session(settings) as page:
+            auth.wait_for_ready(page, settings)
+            tracker = scrape.ScrapeProgress()
+            for batch in scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker):
+                if not dry_run:
+                    saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
+                    _add_batch(summary, saved)
+                newest_seen = _count_batch(summary, batch, tracker, newest_seen)
+                progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
+            summary.chats_opened = tracker.chats_opened
+            summary.chats_total = tracker.chats_total
+            for chat_id, reason in tracker.still_partial:  # not reopened, still incomplete
+                summary.add_partial(chat_ref(chat_id), reason)
+    except errors.KennyWaError as exc:
+        with contextlib.suppress(psycopg.Error):  # the connection may be the casualty
+            conn.rollback()
+        summary.fail(exc)
+        log.warning("sync_failed", kind=exc.status, chats_synced=summary.chats_synced)
+        if isinstance(exc, errors.SessionExpired) and on_session_expired is not None:
+            on_session_expired(exc.status)
+    finally:
+        progress.close()
+    summary.seconds = round(time.monotonic() - started, 3)
+    if run_id is not None:
+        try:
+            _record(conn, settings, summary, run_id, newest_seen)
+        except errors.DatabaseUnavailable as exc:  # the run cannot be recorded: say so
+            if summary.status in ("ok", "partial"):
+                summary.fail(exc)
+            log.warning("sync_record_failed", kind=exc.status)
+
+
+def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None):
+    """Add one chat's counts to the summary; return the newest message time seen so far."""
+    summary.chats_total = tracker.chats_total
+    summary.chats_opened = tracker.chats_opened
+    summary.chats_synced += 1
+    summary.messages_fetched += len(batch.messages)
+    if not batch.complete:
+        summary.add_partial(chat_ref(batch.chat.chat_id), batch.partial_reason or "unknown")
+    newest = max((m.ts for m in batch.messages), default=None)
+    if newest is not None and (newest_seen is None or newest > newest_seen):
+        return newest
+    return newest_seen
 
 
 def _sweep_temp_files(settings: Settings) -> None:
@@ -162,7 +182,10 @@ def _add_batch(summary: SyncSummary, result: persist.BatchResult) -> None:
 
 def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen) -> None:
     success = summary.status in ("ok", "partial")
-    session = "logged_in" if success else _SESSION_STATUS.get(summary.error_kind or "", "unknown")
+    session = "logged_in" if success else _SESSION_STATUS.get(summary.error_kind or "")
+    if session is None:  # a crash or a database error says nothing about the session
+        previous = store.get_sync_state(conn)
+        session = (previous or {}).get("session_status") or "unknown"
     store.finish_run(conn, run_id, summary.as_dict())
     store.record_sync_state(
         conn,
