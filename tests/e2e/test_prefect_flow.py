@@ -138,7 +138,10 @@ def test_expired_session_fails_once_and_emits_the_event(flow_module, monkeypatch
 def test_backoff_skips_without_syncing(flow_module, monkeypatch, pg_url):
     with store.connect(pg_url) as conn:
         store.migrate(conn)
-        store.record_sync_state(conn, session_status="ui_drift", success=False, interval_minutes=10)
+        for _ in range(2):  # the second UI drift in a row backs off one interval
+            store.record_sync_state(
+                conn, session_status="ui_drift", success=False, interval_minutes=10, back_off=True
+            )
         conn.commit()
     calls = _fake_run_sync(monkeypatch, ["ok"])
     result = flow_module.whatsapp_sync()
