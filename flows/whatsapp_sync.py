@@ -43,7 +43,9 @@ FLOW_NAME = "whatsapp-sync"
 ARTIFACT_KEY = "whatsapp-sync-summary"
 SESSION_EXPIRED_EVENT = "kenny.whatsapp.session.expired"
 # error kinds (errors.*.status) worth retrying within the same run
-TRANSIENT_KINDS = frozenset({errors.DatabaseUnavailable.status, errors.BrowserCrashed.status})
+TRANSIENT_KINDS = frozenset(
+    {errors.DatabaseUnavailable.status, errors.BrowserCrashed.status, errors.PageTimeout.status}
+)
 # run statuses that end the flow run Completed; the others end it Failed
 COMPLETED_STATUSES = frozenset({"ok", "partial", "skipped"})
 SYNC_TIMEOUT_SECONDS = 4 * 3600

@@ -114,6 +114,13 @@ class BrowserCrashed(KennyWaError):
     exit_code = 11
 
 
+class PageTimeout(KennyWaError):
+    """A WhatsApp Web page operation timed out (a slow machine or network; retried)."""
+
+    status = "page_timeout"
+    exit_code = 13
+
+
 class LoginTimeout(KennyWaError):
     """The chat list did not appear before the login timeout."""
 

@@ -213,7 +213,8 @@ def translate(exc: Exception) -> errors.KennyWaError:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     if isinstance(exc, PlaywrightTimeout):
-        return errors.UiDrift("A WhatsApp Web page operation timed out.")
+        # slow, not changed: a page that no longer matches is recognised as drift elsewhere
+        return errors.PageTimeout()
     return errors.BrowserCrashed()
 
 
