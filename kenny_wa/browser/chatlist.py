@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logs.get_logger(__name__)
 
 LIST_SETTLE_TIMEOUT_MS = 3_000  # one chat-list scroll: wait this long for the rows to change
-OPEN_TIMEOUT_MS = 10_000  # the header of a clicked chat must show within this
+OPEN_TIMEOUT_MS = 15_000  # the header of a clicked chat must show within this
 SUBTITLE_TIMEOUT_MS = 3_000  # group participants replace "click here for group info"
 OPEN_ATTEMPTS = 3
 MAX_LIST_WINDOWS = 500
