@@ -1,6 +1,6 @@
 """Message + Chat → a ``messages`` row (pure).
 
-The row has exactly the columns of the shared ``messages`` table (see ``MESSAGE_COLUMNS``).
+The row has exactly the columns of the shared ``messages`` table (``model.MESSAGE_COLUMNS``).
 Rules, beyond the spec's field list:
 
 * ``sender_id``: for incoming messages the raw sender as the page shows it (phone string or
@@ -37,21 +37,6 @@ from kenny_wa.model import MEDIA_KINDS, Chat, Message
 PLATFORM = "whatsapp"
 SOURCE_APP = "WhatsApp Web"
 UNKNOWN_SENDER = "unknown"
-MESSAGE_COLUMNS = (
-    "platform",
-    "external_id",
-    "thread_external_id",
-    "sender_id",
-    "recipient_ids",
-    "content_snippet",
-    "ts",
-    "is_outgoing",
-    "source_app",
-    "is_agent_channel",
-    "exclude_from_automation",
-    "has_attachments",
-    "metadata",
-)
 # How WhatsApp Web labels the owner in a group's participant list, by UI language.
 SELF_LABELS = frozenset({"you", "você", "voce", "tú", "tu", "vous", "du", "jij"})
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -136,7 +121,7 @@ def message_metadata(message: Message, *, agent_route: bool = False) -> dict[str
 def message_row(
     message: Message, chat: Chat, settings: Settings, *, rules: AgentRules | None = None
 ) -> dict[str, Any]:
-    """One ``messages`` row for ``message`` of ``chat``; keys are ``MESSAGE_COLUMNS``.
+    """One ``messages`` row for ``message`` of ``chat``; keys are ``model.MESSAGE_COLUMNS``.
 
     ``rules`` lets a caller mapping many messages build ``AgentRules`` once.
     """

@@ -25,6 +25,23 @@ MESSAGE_KINDS = (
 )
 MEDIA_KINDS = frozenset({"image", "video", "gif", "voice", "document", "sticker"})
 
+# The columns of Kenny's shared ``messages`` table that a row carries (the data contract).
+MESSAGE_COLUMNS = (
+    "platform",
+    "external_id",
+    "thread_external_id",
+    "sender_id",
+    "recipient_ids",
+    "content_snippet",
+    "ts",
+    "is_outgoing",
+    "source_app",
+    "is_agent_channel",
+    "exclude_from_automation",
+    "has_attachments",
+    "metadata",
+)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Chat:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,13 @@ URL_VARIABLES = ("KENNY_TEST_PG_URL", "KENNY_WA_TEST_PG", "PG_URL")
 
 
 def url_for(server_url: str, database: str) -> str:
-    """``server_url`` pointing at another database of the same server."""
+    """``server_url`` pointing at another database of the same server.
+
+    A URL stays a URL (``PG_URL`` only accepts the URL form); other conninfo stays conninfo.
+    """
+    if server_url.startswith(("postgresql://", "postgres://")):
+        parts = urllib.parse.urlsplit(server_url)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + database))
     return make_conninfo(**{**conninfo_to_dict(server_url), "dbname": database})
 
 

@@ -13,26 +13,13 @@ from typing import Any
 
 import psycopg
 
+from kenny_wa.model import MESSAGE_COLUMNS
 from kenny_wa.store import db
 from kenny_wa.store.queries import QUERIES
 from kenny_wa.store.text import clean_text, json_text
 
 # The messages columns an upsert row carries, in COPY order.
-COLUMNS = (
-    "platform",
-    "external_id",
-    "thread_external_id",
-    "sender_id",
-    "recipient_ids",
-    "content_snippet",
-    "ts",
-    "is_outgoing",
-    "source_app",
-    "is_agent_channel",
-    "exclude_from_automation",
-    "has_attachments",
-    "metadata",
-)
+COLUMNS = MESSAGE_COLUMNS
 # PostgreSQL types of the binary COPY, in COLUMNS order (JSON travels as text).
 COPY_TYPES = (
     "text", "text", "text", "text", "text", "text", "timestamptz", "bool", "text", "bool",

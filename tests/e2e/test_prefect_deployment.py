@@ -25,14 +25,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from psycopg import sql
 
 from kenny_wa import health, store
 from kenny_wa.config import load_settings
@@ -43,11 +41,6 @@ pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.e2e]
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("WHATSAPP_CHROMIUM_PATH", "/usr/bin/chromium")
-ADMIN_URL = (
-    os.environ.get("KENNY_WA_TEST_PG")
-    or os.environ.get("KENNY_TEST_PG_URL")
-    or "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 RUN_TIMEOUT_S = 180
 
 
@@ -57,26 +50,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _url_for(database: str) -> str:
-    parts = urllib.parse.urlsplit(ADMIN_URL)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
-
-
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    name = f"kwa_prefect_{uuid.uuid4().hex[:10]}"
+def pg_url(pg_server_url: str, pg_template: str) -> Iterator[str]:
+    """A migrated database shared by this module's runs (cloned from the session template)."""
+    from conftest import create_database, drop_database, url_for
+
+    name = create_database(pg_server_url, "kwa_prefect", template=pg_template)
     try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL at KENNY_WA_TEST_PG")
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _url_for(name)
-    try:
-        yield url
+        yield url_for(pg_server_url, name)
     finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_database(pg_server_url, name)
 
 
 @pytest.fixture(scope="module")

@@ -4,52 +4,22 @@ what a scrape shows. Each test gets a fresh migrated database; skipped without P
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from collections.abc import Iterator
 
-import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from psycopg import sql
 
 from kenny_wa import health, store
 from kenny_wa.config import load_settings
 from kenny_wa.summary import SyncSummary
 
-ADMIN_URL = (
-    os.environ.get("KENNY_WA_TEST_PG")
-    or os.environ.get("KENNY_TEST_PG_URL")
-    or "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def _url_for(database: str) -> str:
-    parts = urllib.parse.urlsplit(ADMIN_URL)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
-
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    name = f"kwa_health_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL at KENNY_WA_TEST_PG")
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _url_for(name)
-    try:
-        with store.connect(url) as conn:
-            store.migrate(conn)
-            conn.commit()
-        yield url
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+def pg_url(db_url: str) -> str:
+    """A migrated database of its own (cloned from the session template, see conftest)."""
+    return db_url
 
 
 @pytest.fixture

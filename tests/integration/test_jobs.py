@@ -10,48 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from PIL import Image
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from kenny_wa import extractors, jobs, media, store
 from kenny_wa.config import load_settings
 
-ADMIN_URL = os.environ.get("KENNY_TEST_PG_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _url_for(database: str) -> str:
-    info = psycopg.conninfo.conninfo_to_dict(ADMIN_URL)
-    info["dbname"] = database
-    return psycopg.conninfo.make_conninfo(**info)
-
 
 @pytest.fixture
-def jobs_db() -> Iterator[str]:
-    name = f"kwa_jobs_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL at KENNY_TEST_PG_URL")
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _url_for(name)
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            store.migrate(conn)
-        yield url
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+def jobs_db(db_url: str) -> str:
+    """A migrated database of its own (cloned from the session template, see conftest)."""
+    return db_url
 
 
 @pytest.fixture(autouse=True)

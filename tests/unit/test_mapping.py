@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kenny_wa import mapping
+from kenny_wa import mapping, model
 from kenny_wa.config import Settings
 from kenny_wa.model import MEDIA_KINDS, MESSAGE_KINDS, Chat, MediaRef, Message
 
@@ -33,7 +33,7 @@ def msg(**kw) -> Message:
 
 def test_row_has_exactly_the_messages_columns():
     row = mapping.message_row(msg(), ONE, SETTINGS)
-    assert tuple(row) == mapping.MESSAGE_COLUMNS
+    assert tuple(row) == model.MESSAGE_COLUMNS
     assert row["platform"] == "whatsapp"
     assert row["source_app"] == "WhatsApp Web"
     assert row["external_id"] == "3A4689CE2A81856D4BB0"
