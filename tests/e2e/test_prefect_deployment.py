@@ -53,7 +53,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def pg_url(pg_server_url: str, pg_template: str) -> Iterator[str]:
     """A migrated database shared by this module's runs (cloned from the session template)."""
-    from conftest import create_database, drop_database, url_for
+    from tests.conftest import create_database, drop_database, url_for
 
     name = create_database(pg_server_url, "kwa_prefect", template=pg_template)
     try:
