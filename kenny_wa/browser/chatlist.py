@@ -198,7 +198,10 @@ def _find_row(page: Page, row: ChatRow, limiter: RateLimiter) -> dict[str, float
     """Scroll the list until the row with this identity is fully visible; its click point."""
     window = read_window(page)
     if _locate(window, row) is None:
-        _scroll(page, limiter, to="top")
+        moved = _scroll(page, limiter, to="top")
+        if moved is not None and moved["after"] != moved["before"]:
+            # virtualised rows render after the scroll event: reading at once can find none
+            _wait_rows_changed(page, window)
         window = read_window(page)
     for _ in range(MAX_LIST_WINDOWS):
         found = _locate(window, row)
