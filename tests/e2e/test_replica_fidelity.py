@@ -314,7 +314,7 @@ def test_qr_rotates_then_offers_reload(browser, auth_server):
         first = holder.get_attribute("data-ref")
         assert re.fullmatch(r"2@[^,]+,[^,]+,[^,]+,[^,]+", first)
         page.wait_for_function(f"document.querySelector('div[data-ref]').dataset.ref !== {first!r}")
-        page.wait_for_selector("div[data-ref] > span > button", timeout=5000)
+        page.wait_for_selector("div[data-ref] > span > button", timeout=15000)
         assert "Click to reload QR code" in page.locator("div[data-ref] > span > button").inner_text()
         last = holder.get_attribute("data-ref")
         page.click("div[data-ref] > span > button")
@@ -382,11 +382,11 @@ def test_live_message_reorders_chat_list(browser, auth_server):
     assert truth["content_snippet"] == "Live hello 👋" and truth["thread_external_id"] == target["thread_external_id"]
     page.wait_for_function(
         "t => document.querySelector('#pane-side [data-testid=\"list-item-0\"] span[title]').title === t",
-        arg=f"\u202a{target['title']}\u202c", timeout=5000)
+        arg=f"\u202a{target['title']}\u202c", timeout=15000)
     badge = page.locator("#pane-side [data-testid='list-item-0'] [data-testid='icon-unread-count']")
     assert badge.get_attribute("aria-label").endswith("unread messages") or badge.get_attribute("aria-label").endswith("unread message")
     own = auth_server.add_message(visible[0]["thread_external_id"], "Sent from phone", is_outgoing=True)
-    page.wait_for_selector(f"#main [data-id='{own['external_id']}']", timeout=5000)
+    page.wait_for_selector(f"#main [data-id='{own['external_id']}']", timeout=15000)
     page.context.close()
 
 
@@ -404,7 +404,7 @@ def test_search_filters_only_on_keystrokes_and_interactions_recorded(browser, au
     search.evaluate("el => { el.value = ''; }")
     search.click()
     page.keyboard.type(target[:6])
-    page.wait_for_timeout(200)
+    page.wait_for_selector("#pane-side [role='grid'][aria-label='Search results.']", timeout=15000)
     titles = page.eval_on_selector_all(title_spans("p6"), "els => els.map(e => e.title)")
     assert titles and all(target[:6].lower() in t.lower() for t in titles)
     assert page.locator("#pane-side [role='grid'][aria-label='Search results.']").count() == 1
