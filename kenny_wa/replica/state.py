@@ -230,6 +230,10 @@ class ReplicaState:
                 msg.attachment = make_attachment(self._rng, kind)
             chat.messages.append(msg)
             self._by_id[mid] = msg
+            # Times are whole minutes: the chat with the newest arrival goes first among
+            # chats active in the same minute (the list sort is stable), as on the real page.
+            self.scenario.chats.remove(chat)
+            self.scenario.chats.insert(0, chat)
             if not is_outgoing:
                 chat.unread += 1
             self.version += 1
