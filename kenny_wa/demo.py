@@ -62,6 +62,7 @@ def settings_environment(settings: Settings) -> dict[str, str]:
         "WHATSAPP_PROFILE_DIR": str(settings.profile_dir),
         "ATTACHMENTS_DIR": str(settings.attachments_dir),
         "KENNY_WA_STATE_DIR": str(settings.state_dir),
+        "WHATSAPP_SCROLL_MIN_INTERVAL_MS": str(settings.scroll_min_interval_ms),
     }
     if settings.pg_url:
         env["PG_URL"] = settings.pg_url
@@ -102,6 +103,12 @@ def run_demo(settings: Settings, scenario: str = "default", *, out: TextIO | Non
             web_url=replica.url.rstrip("/"),
             profile_dir=paths["profile"],
             attachments_dir=paths["attachments"],
+            # the rate limit protects a real account; the local replica needs none
+            scroll_min_interval_ms=(
+                settings.scroll_min_interval_ms
+                if "WHATSAPP_SCROLL_MIN_INTERVAL_MS" in os.environ
+                else 0
+            ),
         )
         os.environ.update(settings_environment(demo_settings))
         say(f"replica ({scenario} scenario, DOM era p6) at {replica.url}")
