@@ -41,7 +41,7 @@ def run(*cmd: str | Path, check: bool = True, env: dict[str, str] | None = None)
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs before anything else is checked
         sys.exit("kenny-wa needs Python 3.11 or newer")
     if not PY.exists():
         say(f"creating {VENV}")
@@ -60,8 +60,10 @@ def find_chromium() -> str | None:
     explicit = os.environ.get("WHATSAPP_CHROMIUM_PATH")
     if explicit and Path(explicit).exists():
         return explicit
-    probe = subprocess.run(
-        [str(PY), "-c", "from kenny_wa.browser.launch import find_chromium; print(find_chromium() or '')"],
+    probe = subprocess.run(  # Playwright's own browser, when `playwright install` put one there
+        [str(PY), "-c", "import os; from playwright.sync_api import sync_playwright\n"
+         "with sync_playwright() as p: path = p.chromium.executable_path\n"
+         "print(path if os.path.exists(path) else '')"],
         capture_output=True, text=True,
     )
     found = probe.stdout.strip() if probe.returncode == 0 else ""

@@ -49,13 +49,14 @@ def decide(state: Mapping[str, Any] | None, now: dt.datetime) -> Decision:
     if not state:
         return Decision(skip=False)
     failures = int(state.get("consecutive_failures") or 0)
-    until = _aware(state.get("backoff_until"))
-    if until is not None and _aware(now) < until:
+    until = as_aware_utc(state.get("backoff_until"))
+    if until is not None and as_aware_utc(now) < until:
         return Decision(skip=True, until=until, consecutive_failures=failures)
     return Decision(skip=False, until=None, consecutive_failures=failures)
 
 
-def _aware(value: Any) -> dt.datetime | None:
+def as_aware_utc(value: Any) -> dt.datetime | None:
+    """A datetime (or ISO string) as an aware datetime; naive values are taken as UTC."""
     if value is None:
         return None
     if isinstance(value, str):

@@ -46,13 +46,6 @@ def _document(path_or_html: str | Path) -> str:
     return f'{head}<div id="main">{body}</div></body></html>'
 
 
-def _chromium_path() -> str | None:
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    return None
-
-
 def extract_html(
     path_or_html: str | Path,
     *,
@@ -88,9 +81,10 @@ def extract_html_window(
     html = _document(path_or_html)
     now = now or dt.datetime.now(dt.UTC)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable_path or _chromium_path(), headless=True, args=list(CHROMIUM_ARGS)
-        )
+        from kenny_wa.browser import launch
+
+        chromium = executable_path or launch.find_chromium(None, launch.playwright_chromium(pw))
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=list(CHROMIUM_ARGS))
         try:
             context = browser.new_context(locale=locale, timezone_id=timezone, java_script_enabled=True)
             context.route("**/*", lambda route: route.abort())

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kenny_wa import logs
+from kenny_wa import backoff, logs
 from kenny_wa.config import Settings
 
 log = logs.get_logger(__name__)
@@ -246,12 +246,12 @@ def snapshot_from_rows(
     return Snapshot(
         pg_ready=pg_ready,
         session_status=normalise_session(state.get("session_status")),
-        last_success_at=_aware(state.get("last_success_at")),
-        last_run_at=_aware(last_run.get("finished_at") or state.get("last_run_at")),
+        last_success_at=backoff.as_aware_utc(state.get("last_success_at")),
+        last_run_at=backoff.as_aware_utc(last_run.get("finished_at") or state.get("last_run_at")),
         last_run_status=last_run.get("status"),
         last_run_seconds=float(seconds) if seconds is not None else None,
         consecutive_failures=int(state.get("consecutive_failures") or 0),
-        backoff_until=_aware(state.get("backoff_until")),
+        backoff_until=backoff.as_aware_utc(state.get("backoff_until")),
         totals=totals,
         runs_by_status={str(k): int(v) for k, v in (metrics.get("runs_by_status") or {}).items()},
     )
@@ -292,16 +292,6 @@ def _last_run(conn: Any) -> dict[str, Any] | None:
 
     row = conn.execute(QUERIES["status_last_run"]).fetchone()
     return None if row is None else dict(row)
-
-
-def _aware(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def browser_session(
     from playwright.sync_api import Error as PlaywrightError
 
     prepare_profile_dir(settings.profile_dir)
-    executable = find_chromium(settings.chromium_path, _playwright_chromium(playwright))
+    executable = find_chromium(settings.chromium_path, playwright_chromium(playwright))
     user_agent = (
         desktop_user_agent(chrome_major(_browser_version(executable))) if spoof_user_agent else None
     )
@@ -218,7 +218,8 @@ def translate(exc: Exception) -> errors.KennyWaError:
     return errors.BrowserCrashed()
 
 
-def _playwright_chromium(playwright: Playwright) -> str | None:
+def playwright_chromium(playwright: Playwright) -> str | None:
+    """Where Playwright's own Chromium would be (it may not be installed)."""
     try:
         return playwright.chromium.executable_path
     except Exception:
