@@ -303,13 +303,20 @@ def test_run_syncs_replica_and_second_run_is_cancelled(deployed, worker, replica
     table = json.loads(arts[0]["data"]) if isinstance(arts[0]["data"], str) else arts[0]["data"]
     assert {"item": "status", "value": run[0]} in table
     # kenny_wa's structlog lines reach the Prefect UI (PREFECT_LOGGING_EXTRA_LOGGERS) with the run id
-    with _api(deployed) as client:
-        logs = client.post(
-            "/logs/filter", json={"logs": {"flow_run_id": {"any_": [first]}}, "limit": 200}
-        ).json()
-    ours = [entry for entry in logs if entry["name"].startswith("kenny_wa")]
-    assert ours, sorted({entry["name"] for entry in logs})
-    assert any("sync_finished" in entry["message"] and first in entry["message"] for entry in ours)
+    # (logs are shipped asynchronously and a run writes hundreds: read the newest first)
+    deadline = time.monotonic() + 30
+    while True:
+        with _api(deployed) as client:
+            ours = client.post(
+                "/logs/filter",
+                json={"logs": {"flow_run_id": {"any_": [first]}}, "sort": "TIMESTAMP_DESC", "limit": 200},
+            ).json()
+        ours = [entry for entry in ours if entry["name"].startswith("kenny_wa")]
+        done = any("sync_finished" in entry["message"] and first in entry["message"] for entry in ours)
+        if done or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert done, [entry["message"][:80] for entry in ours]
     for message in truth["messages"]:
         if message.get("content_snippet") and len(message["content_snippet"]) > 12:
             assert message["content_snippet"] not in json.dumps(table)
