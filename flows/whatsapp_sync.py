@@ -44,7 +44,12 @@ ARTIFACT_KEY = "whatsapp-sync-summary"
 SESSION_EXPIRED_EVENT = "kenny.whatsapp.session.expired"
 # error kinds (errors.*.status) worth retrying within the same run
 TRANSIENT_KINDS = frozenset(
-    {errors.DatabaseUnavailable.status, errors.BrowserCrashed.status, errors.PageTimeout.status}
+    {
+        errors.DatabaseUnavailable.status,
+        errors.BrowserCrashed.status,
+        errors.PageTimeout.status,
+        errors.PageReloaded.status,
+    }
 )
 # run statuses that end the flow run Completed; the others end it Failed
 COMPLETED_STATUSES = frozenset({"ok", "partial", "skipped"})

@@ -121,6 +121,13 @@ class PageTimeout(KennyWaError):
     exit_code = 13
 
 
+class PageReloaded(KennyWaError):
+    """WhatsApp Web reloaded itself during the sync while still logged in (retried)."""
+
+    status = "page_reloaded"
+    exit_code = 14
+
+
 class LoginTimeout(KennyWaError):
     """The chat list did not appear before the login timeout."""
 

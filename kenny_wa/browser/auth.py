@@ -79,7 +79,7 @@ def detect_state(page: Page) -> AuthState:
     try:
         return AuthState(page.evaluate(pagejs.call("detect_state"), js_arg()))
     except PlaywrightError as exc:
-        if _navigating(exc):
+        if launch.is_navigation(exc):
             return AuthState.BOOT
         raise launch.translate(exc) from None
 
@@ -109,7 +109,7 @@ def wait_for_state(page: Page, states: frozenset[AuthState], timeout_ms: float) 
         except PlaywrightTimeout:
             return detect_state(page)
         except PlaywrightError as exc:
-            if not _navigating(exc) or time.monotonic() >= deadline:
+            if not launch.is_navigation(exc) or time.monotonic() >= deadline:
                 raise launch.translate(exc) from None
             with contextlib.suppress(PlaywrightError):
                 page.wait_for_load_state("domcontentloaded", timeout=remaining)
@@ -232,11 +232,6 @@ def _write(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-
-
-def _navigating(exc: Exception) -> bool:
-    text = str(exc)
-    return "Execution context was destroyed" in text or "navigation" in text.lower()
 
 
 def _raise(exc: errors.KennyWaError) -> AuthState:

@@ -215,7 +215,16 @@ def translate(exc: Exception) -> errors.KennyWaError:
     if isinstance(exc, PlaywrightTimeout):
         # slow, not changed: a page that no longer matches is recognised as drift elsewhere
         return errors.PageTimeout()
+    if is_navigation(exc):
+        # the page navigated under us (a reload, a logout): callers check where it landed
+        return errors.PageReloaded()
     return errors.BrowserCrashed()
+
+
+def is_navigation(exc: Exception) -> bool:
+    """A Playwright error raised because the page navigated during the call."""
+    text = str(exc)
+    return "Execution context was destroyed" in text or "navigation" in text.lower()
 
 
 def playwright_chromium(playwright: Playwright) -> str | None:

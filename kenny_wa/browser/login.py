@@ -126,7 +126,7 @@ def _wait_qr_change(page: Page, last: str | None, timeout_ms: float) -> None:
     except PlaywrightTimeout:
         return
     except PlaywrightError as exc:
-        if "Execution context was destroyed" not in str(exc):
+        if not launch.is_navigation(exc):
             raise launch.translate(exc) from None
 
 

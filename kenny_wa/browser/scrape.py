@@ -16,8 +16,8 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from kenny_wa import logs, parse
-from kenny_wa.browser import auth, chatlist, extract, history, media_fetch, selectors
+from kenny_wa import errors, logs, parse
+from kenny_wa.browser import auth, chatlist, extract, history, launch, media_fetch, selectors
 from kenny_wa.browser.ratelimit import RateLimiter
 from kenny_wa.model import ChatBatch, ImageBytes
 
@@ -99,7 +99,12 @@ def scrape(
     progress = progress if progress is not None else ScrapeProgress()
     cutoff = now - dt.timedelta(days=settings.lookback_days)
     limiter = RateLimiter(settings.scroll_min_interval_ms)
-    rows = chatlist.list_chat_rows(page, settings, now=now, cutoff=cutoff, limiter=limiter)
+    try:
+        rows = chatlist.list_chat_rows(page, settings, now=now, cutoff=cutoff, limiter=limiter)
+    except Exception as exc:
+        if _reloaded_by(exc):
+            auth.check_still_logged_in(page, settings)  # a lost session explains it better
+        raise
     progress.chats_total = len(rows)
     log.info("chats_listed", chats=len(rows))
     for index, row in enumerate(rows):
@@ -120,10 +125,24 @@ def scrape(
             log.warning("chat_not_opened", chat_index=index)
             yield ChatBatch(chat=row.chat, messages=[], complete=False, partial_reason="open_failed")
             continue
+        except Exception as exc:
+            if not _reloaded_by(exc):
+                raise
+            auth.check_still_logged_in(page, settings)
+            yield _reloaded(row.chat, index, progress)
+            continue
         progress.chats_opened += 1
         cursor_ts = cursor.newest_ts if cursor is not None and is_settled(cursor) else None
-        batch = read_chat(page, settings, chat, now=now, cutoff=cutoff, cursor_ts=cursor_ts,
-                          limiter=limiter, progress=progress)
+        try:
+            batch = read_chat(page, settings, chat, now=now, cutoff=cutoff, cursor_ts=cursor_ts,
+                              limiter=limiter, progress=progress)
+        except Exception as exc:
+            if not _reloaded_by(exc):
+                raise
+            # WhatsApp Web reloads itself when the session is revoked: say so, not "crashed"
+            auth.check_still_logged_in(page, settings)
+            yield _reloaded(chat, index, progress)
+            continue
         earlier_gap = known_partial(cursor)
         if earlier_gap is not None and batch.complete:
             # reading down to the cursor does not fill the gap below the phone prompt
@@ -131,6 +150,22 @@ def scrape(
         if not batch.complete:
             auth.check_still_logged_in(page, settings)  # a stall may just be a lost session
         yield batch
+
+
+def _reloaded_by(exc: Exception) -> bool:
+    """The page navigated during a page call (translated or still Playwright's own error)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    if isinstance(exc, errors.PageReloaded):
+        return True
+    return isinstance(exc, PlaywrightError) and launch.is_navigation(exc)
+
+
+def _reloaded(chat: Any, index: int, progress: ScrapeProgress) -> ChatBatch:
+    """The page reloaded mid-chat but is still logged in: nothing read is kept for this chat."""
+    progress.chats_failed += 1
+    log.warning("page_reloaded", chat_index=index)
+    return ChatBatch(chat=chat, messages=[], complete=False, partial_reason="page_reloaded")
 
 
 def read_chat(

@@ -151,3 +151,65 @@ def test_expire_mid_run_keeps_earlier_batches(pw, tmp_path):
         if first.complete:
             got_ids = {m.external_id for m in first.messages}
             assert got_ids == {m["external_id"] for m in expected[first.chat.chat_id]}
+
+
+RELOAD_IN_FLIGHT = "() => new Promise(() => setTimeout(() => location.reload(), 0))"
+
+
+def test_a_navigation_during_a_page_call_is_recognised_as_a_reload(pw, tmp_path):
+    # Playwright's own wording decides this; a new Playwright that words it differently fails here
+    from playwright.sync_api import Error as PlaywrightError
+
+    with replica_mod.ReplicaServer(scenario="small", era="p6", seed=5, latency_ms=0) as replica:
+        settings = settings_for(replica, tmp_path, WHATSAPP_DOWNLOAD_IMAGES="false")
+        with launch.browser_session(settings, playwright=pw) as page:
+            pair(page, settings, replica)
+            with pytest.raises(PlaywrightError) as caught:
+                page.evaluate(RELOAD_IN_FLIGHT)
+            assert isinstance(launch.translate(caught.value), errors.PageReloaded)
+            page.evaluate("() => 1 + 1")
+            with pytest.raises(PlaywrightError) as caught:
+                page.evaluate("() => { throw new Error('boom'); }")
+            assert type(launch.translate(caught.value)) is errors.BrowserCrashed
+
+
+def _reload_during_next_read(page, before=lambda: None):
+    """The next message-window read is in flight when the page reloads itself."""
+    real = page.evaluate
+    state = {"armed": True}
+
+    def evaluate(expression, arg=None):
+        if state["armed"] and "author_texts" in expression:  # extract_rows.js
+            state["armed"] = False
+            before()
+            return real(RELOAD_IN_FLIGHT)
+        return real(expression, arg)
+
+    page.evaluate = evaluate
+    return state
+
+
+@pytest.mark.parametrize("expired", [False, True], ids=["still-logged-in", "session-revoked"])
+def test_a_reload_while_reading_a_chat_is_not_a_crash(pw, tmp_path, expired):
+    with replica_mod.ReplicaServer(scenario="small", era="p6", seed=5, latency_ms=0) as replica:
+        settings = settings_for(replica, tmp_path, WHATSAPP_DOWNLOAD_IMAGES="false")
+        now = dt.datetime.now(dt.UTC)
+        with launch.browser_session(settings, playwright=pw) as page:
+            pair(page, settings, replica)
+            walker = scrape.scrape(page, settings, cursors={}, now=now)
+            first = next(walker)
+            # revoked while the read is in flight: the reload is what tells the page
+            injected = _reload_during_next_read(page, replica.expire if expired else lambda: None)
+            if expired:
+                with pytest.raises(errors.SessionExpired):
+                    next(walker)
+                assert not injected["armed"], "the reload was never injected"
+                return
+            rest = list(walker)
+        assert not injected["armed"], "the reload was never injected"
+        reloaded = [b for b in rest if b.partial_reason == "page_reloaded"]
+        assert len(reloaded) == 1 and reloaded[0].messages == []
+        assert reloaded[0].chat.chat_id != first.chat.chat_id
+        # the chats after the reload are read as usual
+        after = rest[rest.index(reloaded[0]) + 1:]
+        assert after and all(b.messages for b in after if b.complete)

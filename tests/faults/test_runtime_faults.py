@@ -181,8 +181,11 @@ def _in_process(r, progress, **env):
     return sync.run_sync(settings, progress=progress)
 
 
-def test_session_expired_mid_run(tmp_path, db_url):
-    with rig("faults-small", tmp_path, db_url) as r:
+@pytest.mark.parametrize("latency_ms", [0, 400], ids=["between-chats", "while-reading"])
+def test_session_expired_mid_run(tmp_path, db_url, latency_ms):
+    # The page learns of the expiry on its next poll (every 0.5 s) and reloads itself to the
+    # QR screen: with slow chunk loads that reload lands while the next chat is being read.
+    with rig("faults-small", tmp_path, db_url, latency_ms=latency_ms) as r:
         url = as_url(db_url)
         hook = OnChat(1, lambda: (setattr(hook, "rows_at_event", _rows_now(url)), r.replica.expire()))
         summary = _in_process(r, hook)

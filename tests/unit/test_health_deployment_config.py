@@ -247,4 +247,4 @@ def test_retry_condition_retries_transient_only():
     assert f.retry_transient(None, None, _State(errors.DatabaseUnavailable()))
     assert not f.retry_transient(None, None, _State(errors.SessionExpired()))
     assert not f.retry_transient(None, None, _State(RuntimeError("x")))
-    assert f.TRANSIENT_KINDS == {"db_unavailable", "browser_crashed", "page_timeout"}
+    assert f.TRANSIENT_KINDS == {"db_unavailable", "browser_crashed", "page_timeout", "page_reloaded"}
