@@ -277,21 +277,13 @@ def read_snapshot(pg_url: str) -> Snapshot:
             try:
                 state = store.get_sync_state(conn)
                 metrics = store.metrics_snapshot(conn)
-                last_run = _last_run(conn)
+                last_run = store.last_run(conn)
             except (errors.DatabaseUnavailable, psycopg.Error):
                 # reachable but not migrated yet (or a query failed): ready, nothing recorded
                 state, metrics, last_run = None, None, None
             return snapshot_from_rows(state, metrics, last_run, pg_ready=True)
     except (psycopg.Error, OSError, errors.DatabaseUnavailable):
         return Snapshot(pg_ready=False)
-
-
-def _last_run(conn: Any) -> dict[str, Any] | None:
-    """The latest finished run's status and end time (read through the store's named query)."""
-    from kenny_wa.store.queries import QUERIES
-
-    row = conn.execute(QUERIES["status_last_run"]).fetchone()
-    return None if row is None else dict(row)
 
 
 # ---------------------------------------------------------------------------------------------

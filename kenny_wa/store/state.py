@@ -168,6 +168,13 @@ def get_sync_state(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
 
 
 @db.boundary
+def last_run(conn: psycopg.Connection) -> dict[str, Any] | None:
+    """The latest run record (finished or not), or None before the first run."""
+    row = db.cursor(conn).execute(QUERIES["status_last_run"]).fetchone()
+    return None if row is None else dict(row)
+
+
+@db.boundary
 def status_summary(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, Any]:
     """What `kenny-wa status` shows, JSON-ready (datetimes as ISO strings): session status,
     last successful sync, backoff, the latest run, row counts, attachments by status and
@@ -180,7 +187,7 @@ def status_summary(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
     jobs: dict[str, dict[str, int]] = {}
     for r in cur.execute(QUERIES["status_jobs"]).fetchall():
         jobs.setdefault(r["queue_name"], {})[r["status"]] = r["n"]
-    last_run = cur.execute(QUERIES["status_last_run"]).fetchone()
+    latest = last_run.__wrapped__(conn)  # type: ignore[attr-defined]
     return _jsonable(
         {
             "source": source,
@@ -190,7 +197,7 @@ def status_summary(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
             "last_seen_ts": state.get("last_seen_ts"),
             "consecutive_failures": state.get("consecutive_failures", 0),
             "backoff_until": state.get("backoff_until"),
-            "last_run": None if last_run is None else dict(last_run),
+            "last_run": latest,
             "rows": dict(counts),
             "attachments_by_status": attachments,
             "jobs": jobs,
