@@ -60,7 +60,27 @@ def _cmd_login(args: argparse.Namespace, settings: Settings) -> int:
     from kenny_wa.browser import login
 
     png = args.qr_png or settings.state_dir / "login-qr.png"
-    return login.run_login(settings, timeout_s=args.timeout, qr_png_path=png)
+    code = login.run_login(settings, timeout_s=args.timeout, qr_png_path=png)
+    if code == 0:
+        _record_paired(settings)
+    return code
+
+
+def _record_paired(settings: Settings) -> None:
+    """Tell /health the session is back; pairing itself never depends on the database."""
+    import psycopg
+
+    from kenny_wa import store
+
+    try:
+        with store.connect(settings, autocommit=True) as conn:
+            store.record_paired(conn)
+    except (errors.KennyWaError, psycopg.Error, OSError):
+        print(
+            "kenny-wa: paired, but the database could not be updated; /health shows the old "
+            "session status until the next sync.",
+            file=sys.stderr,
+        )
 
 
 def _cmd_replica(args: argparse.Namespace, settings: Settings) -> int:

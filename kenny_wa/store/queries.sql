@@ -290,6 +290,11 @@ ON CONFLICT (source) DO UPDATE SET
             interval '6 hours') END,
     updated_at = now();
 
+-- sync_state_paired --
+-- `kenny-wa login` paired the profile again: the session is logged in, whatever the last run
+-- found. Nothing else changes (the next run records its own outcome); no row, nothing to do.
+UPDATE sync_state SET session_status = 'logged_in', updated_at = now() WHERE source = %(source)s;
+
 -- sync_state_get --
 -- The sync state row of a source.
 SELECT source, last_seen_ts, last_success_at, last_run_at, session_status,

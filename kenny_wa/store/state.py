@@ -168,6 +168,12 @@ def get_sync_state(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
 
 
 @db.boundary
+def record_paired(conn: psycopg.Connection, source: str = SOURCE) -> None:
+    """After a successful `kenny-wa login`: the session is logged in again."""
+    db.cursor(conn).execute(QUERIES["sync_state_paired"], {"source": source})
+
+
+@db.boundary
 def last_run(conn: psycopg.Connection) -> dict[str, Any] | None:
     """The latest run record (finished or not), or None before the first run."""
     row = db.cursor(conn).execute(QUERIES["status_last_run"]).fetchone()

@@ -148,6 +148,36 @@ def test_login_prints_qr_and_returns_after_pair(pw, replica, tmp_path):
     assert launch.is_paired(settings.profile_dir)
 
 
+def test_login_command_marks_an_expired_session_logged_in_again(replica, tmp_path, db_url):
+    import argparse
+
+    from kenny_wa import cli, store
+
+    if not db_url.startswith("postgresql://"):
+        pytest.skip("PG_URL takes a URL; this server is reached by conninfo")
+    settings = settings_for(replica, tmp_path, PG_URL=db_url)
+    with store.connect(db_url, autocommit=True) as conn:
+        store.record_sync_state(conn, session_status="expired", success=False)
+    stop = threading.Event()
+
+    def phone_scans() -> None:
+        while not stop.is_set() and not replica.pair():
+            stop.wait(0.2)
+
+    scanner = threading.Thread(target=phone_scans, daemon=True)
+    scanner.start()
+    try:
+        code = cli._cmd_login(argparse.Namespace(qr_png=tmp_path / "qr.png", timeout=60), settings)
+    finally:
+        stop.set()
+        scanner.join(5)
+    assert code == 0
+    with store.connect(db_url, autocommit=True) as conn:
+        state = store.get_sync_state(conn)
+    assert state["session_status"] == "logged_in"
+    assert state["consecutive_failures"] == 1  # only the session changed; the next run records itself
+
+
 def test_login_times_out(pw, replica, tmp_path):
     settings = settings_for(replica, tmp_path)
     png = tmp_path / "state" / "qr.png"
