@@ -1,0 +1,104 @@
+"""PlaywrightHistoryAdapter against a fake page: one evaluate per scroll cycle, the window it
+returns is the next read (no browser)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from kenny_wa.browser import history
+
+FIELDS = ["row", "id", "tid"]
+
+
+def raw(*rows: tuple[str, str], prompt: bool = False) -> dict:
+    return {"fields": FIELDS, "rows": [[kind, ident, ""] for kind, ident in rows], "phone_prompt": prompt}
+
+
+@dataclasses.dataclass
+class Parsed:
+    ids: list[str]
+    phone_prompt: bool
+    history_start: bool = False
+
+    @property
+    def messages(self) -> list:
+        return []
+
+
+class Reader:
+    def __init__(self, first: dict):
+        self.first = first
+        self.raw_reads = 0
+
+    def js_arg(self) -> dict:
+        return {"sel": {}}
+
+    def read_raw(self, page) -> dict:
+        self.raw_reads += 1
+        return self.first
+
+    def parse(self, window: dict) -> Parsed:
+        return Parsed([r[1] for r in window["rows"]], bool(window.get("phone_prompt")))
+
+
+class Page:
+    """Answers each scroll_read evaluate with the next scripted (outcome, raw window)."""
+
+    def __init__(self, answers: list[tuple[str, dict]], log: list[str]):
+        self.answers = answers
+        self.args: list[dict] = []
+        self.log = log
+
+    def evaluate(self, script: str, arg: dict):
+        self.log.append("evaluate")
+        self.args.append(arg)
+        outcome, window = self.answers.pop(0)
+        return {"outcome": outcome, "window": json.dumps(window)}
+
+
+class Limiter:
+    def __init__(self, log: list[str]):
+        self.log = log
+
+    def wait(self) -> None:
+        self.log.append("wait")
+
+
+def adapter(first: dict, answers: list[tuple[str, dict]]):
+    log: list[str] = []
+    page, reader = Page(answers, log), Reader(first)
+    a = history.PlaywrightHistoryAdapter(
+        page, reader=reader, limiter=Limiter(log), nav={"message_scroller": ["#s"]},
+        start_selectors=[], start_texts=[], loading_selectors=[], stall_attempts=3,
+    )
+    return a, page, reader, log
+
+
+@pytest.mark.parametrize(("page_says", "outcome"), [("moved", "moved"), ("start", "start"),
+                                                   ("stalled", "stalled"), (None, "stalled")])
+def test_scroll_outcome(page_says, outcome):
+    assert history.scroll_outcome(page_says) == outcome
+
+
+def test_one_evaluate_per_cycle_and_its_window_is_the_next_read():
+    a, page, reader, log = adapter(raw(("msg", "C")), [("moved", raw(("msg", "B"), ("msg", "C"))),
+                                                       ("start", raw(("msg", "A"), ("msg", "B")))])
+    assert a.read_window().ids == ["C"]
+    assert a.scroll_older() == "moved"
+    assert a.read_window().ids == ["B", "C"]
+    assert a.scroll_older() == "start"
+    assert a.read_window().ids == ["A", "B"]
+    assert reader.raw_reads == 1  # only the chat's first window is a read of its own
+    # the rate limiter spaces every scroll action: one wait right before each evaluate
+    assert log == ["wait", "evaluate", "wait", "evaluate"]
+
+
+def test_the_phone_prompt_of_the_last_window_goes_with_the_scroll():
+    a, page, _, _ = adapter(raw(("msg", "B"), prompt=True), [("stalled", raw(("msg", "B"), prompt=True))])
+    a.read_window()
+    assert a.scroll_older() == "stalled"
+    assert page.args[0]["prompt"] is True
+    assert page.args[0]["timeoutMs"] == history.SCROLL_SETTLE_TIMEOUT_MS
