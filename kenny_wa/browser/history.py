@@ -172,6 +172,22 @@ class WindowReader(Protocol):
     def parse(self, raw: Mapping[str, Any]) -> Window: ...
 
 
+def oldest_read_row(raw: Mapping[str, Any]) -> str | None:
+    """Pure: the data-id of the first (oldest) rendered message row of a raw window, if any.
+
+    Shells and system rows do not count: only a row whose content was read may end up at the
+    viewport's bottom after the next scroll (see page_js/scroll_history.js).
+    """
+    fields = raw.get("fields") or []
+    if "row" not in fields or "id" not in fields:
+        return None
+    kind, ident = fields.index("row"), fields.index("id")
+    for row in raw.get("rows") or []:
+        if row[kind] == "msg" and row[ident]:
+            return str(row[ident])
+    return None
+
+
 def scroll_outcome(page_outcome: object) -> ScrollOutcome:
     """Pure: the page's answer for one cycle as a ScrollOutcome (anything unknown stalls)."""
     return page_outcome if page_outcome in ("moved", "start") else "stalled"  # type: ignore[return-value]
@@ -208,6 +224,7 @@ class PlaywrightHistoryAdapter:
         self.max_cycles = max_cycles
         self._settle_ms = settle_timeout_ms
         self._prompt = False
+        self._anchor: str | None = None
         self._pending: Window | None = None  # read by the last scroll, not yet returned
 
     def read_window(self) -> Window:
@@ -218,6 +235,7 @@ class PlaywrightHistoryAdapter:
         return window
 
     def _take(self, raw: Mapping[str, Any]) -> Window:
+        self._anchor = oldest_read_row(raw) or self._anchor
         return self._reader.parse(raw)
 
     def scroll_older(self) -> ScrollOutcome:
@@ -227,7 +245,7 @@ class PlaywrightHistoryAdapter:
 
         self._limiter.wait()
         arg = {
-            "scroll": {"nav": self._nav, "by": 0.8},
+            "scroll": {"nav": self._nav, "by": 0.8, "anchor": self._anchor},
             "settle": self._settle,
             "prompt": self._prompt,
             "timeoutMs": self._settle_ms,

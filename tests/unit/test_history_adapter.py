@@ -1,5 +1,5 @@
 """PlaywrightHistoryAdapter against a fake page: one evaluate per scroll cycle, the window it
-returns is the next read (no browser)."""
+returns is the next read, the oldest read row anchors the next scroll (no browser)."""
 
 from __future__ import annotations
 
@@ -77,6 +77,13 @@ def adapter(first: dict, answers: list[tuple[str, dict]]):
     return a, page, reader, log
 
 
+def test_oldest_read_row_skips_shells_and_system_rows():
+    window = raw(("shell", "A"), ("other", ""), ("system", "S"), ("msg", "B"), ("msg", "C"))
+    assert history.oldest_read_row(window) == "B"
+    assert history.oldest_read_row(raw(("shell", "A"), ("other", ""))) is None
+    assert history.oldest_read_row({"fields": [], "rows": []}) is None
+
+
 @pytest.mark.parametrize(("page_says", "outcome"), [("moved", "moved"), ("start", "start"),
                                                    ("stalled", "stalled"), (None, "stalled")])
 def test_scroll_outcome(page_says, outcome):
@@ -94,6 +101,20 @@ def test_one_evaluate_per_cycle_and_its_window_is_the_next_read():
     assert reader.raw_reads == 1  # only the chat's first window is a read of its own
     # the rate limiter spaces every scroll action: one wait right before each evaluate
     assert log == ["wait", "evaluate", "wait", "evaluate"]
+
+
+def test_the_oldest_read_row_anchors_the_next_scroll():
+    a, page, _, _ = adapter(raw(("shell", "X"), ("msg", "C"), ("msg", "D")),
+                            [("moved", raw(("shell", "Y"), ("msg", "B"), ("msg", "C"))),
+                             ("moved", raw(("shell", "Z"))),
+                             ("moved", raw(("msg", "A")))])
+    for _ in range(3):
+        a.read_window()
+        a.scroll_older()
+    anchors = [arg["scroll"]["anchor"] for arg in page.args]
+    # a window without a rendered message row keeps the last anchor
+    assert anchors == ["C", "B", "B"]
+    assert all(arg["scroll"]["by"] == 0.8 for arg in page.args)
 
 
 def test_the_phone_prompt_of_the_last_window_goes_with_the_scroll():
