@@ -170,7 +170,12 @@ def read_chat(
     progress.windows += result.windows
     progress.scrolls += result.scrolls
     images = media_fetch.fetch_images(
-        page, result.messages, settings, blob_img_selectors=list(profile.roles.get("blob_img", ()))
+        page,
+        result.messages,
+        settings,
+        blob_img_selectors=list(profile.roles.get("blob_img", ())),
+        final_selectors=list(profile.roles.get("media_download", ())),
+        box_selectors=list(profile.roles.get("image", ())),
     )
     progress.images_fetched += sum(isinstance(v, ImageBytes) for v in images.values())
     log.info(
