@@ -145,9 +145,6 @@ class WindowReader:
         """The extractor's argument for the current setting."""
         return selectors.profile(self.setting).js_arg()
 
-    def read_raw(self, page: Page) -> dict[str, Any]:
-        return read_raw(page, self.setting)
-
     def parse(self, raw: Mapping[str, Any]) -> WindowResult:
         window = parse_raw(raw, self.ctx, setting=self.setting)
         if self.setting == "auto" and window.messages:

@@ -167,8 +167,6 @@ class WindowReader(Protocol):
 
     def js_arg(self) -> dict: ...
 
-    def read_raw(self, page: Page) -> Mapping[str, Any]: ...
-
     def parse(self, raw: Mapping[str, Any]) -> Window: ...
 
 
@@ -219,7 +217,9 @@ class PlaywrightHistoryAdapter:
         self._reader = reader
         self._limiter = limiter
         self._nav = nav
-        self._settle = {"nav": nav, "start": start_selectors, "startText": start_texts, "loading": loading_selectors}
+        self._settle = {
+            "nav": nav, "start": start_selectors, "startText": start_texts, "loading": loading_selectors,
+        }
         self.stall_attempts = stall_attempts
         self.max_cycles = max_cycles
         self._settle_ms = settle_timeout_ms
@@ -230,32 +230,56 @@ class PlaywrightHistoryAdapter:
     def read_window(self) -> Window:
         window, self._pending = self._pending, None
         if window is None:
-            window = self._take(self._reader.read_raw(self.page))
+            # the chat's first read: no scroll (so no rate-limit wait), only its loading awaited
+            from playwright.sync_api import Error as PlaywrightError
+
+            try:
+                result = self.page.evaluate(_scroll_read_script(), self._arg(scroll=None))
+            except PlaywrightError as exc:
+                raise _translate(exc) from None
+            window = self._take(answer(result)[1])
         self._prompt = bool(window.phone_prompt)
         return window
+
+    def scroll_older(self) -> ScrollOutcome:
+        from playwright.sync_api import Error as PlaywrightError
+
+        self._limiter.wait()
+        scroll = {"nav": self._nav, "by": 0.8, "anchor": self._anchor}
+        try:
+            result = self.page.evaluate(_scroll_read_script(), self._arg(scroll=scroll))
+        except PlaywrightError as exc:
+            raise _translate(exc) from None
+        outcome, raw = answer(result)
+        self._pending = self._take(raw)
+        return outcome
 
     def _take(self, raw: Mapping[str, Any]) -> Window:
         self._anchor = oldest_read_row(raw) or self._anchor
         return self._reader.parse(raw)
 
-    def scroll_older(self) -> ScrollOutcome:
-        from playwright.sync_api import Error as PlaywrightError
-
-        from kenny_wa.browser import launch, pagejs
-
-        self._limiter.wait()
-        arg = {
-            "scroll": {"nav": self._nav, "by": 0.8, "anchor": self._anchor},
+    def _arg(self, *, scroll: dict | None) -> dict:
+        return {
+            "scroll": scroll,
             "settle": self._settle,
             "prompt": self._prompt,
             "timeoutMs": self._settle_ms,
             "extract": self._reader.js_arg(),
         }
-        try:
-            result = self.page.evaluate(
-                pagejs.call_with("scroll_read", "scroll_history", "history_settled", "extract_rows"), arg
-            )
-        except PlaywrightError as exc:
-            raise launch.translate(exc) from None
-        self._pending = self._take(json.loads(result["window"]))
-        return scroll_outcome(result["outcome"])
+
+
+def answer(result: Mapping[str, Any]) -> tuple[ScrollOutcome, dict[str, Any]]:
+    """Pure: page_js/scroll_read.js's answer → (outcome, raw window)."""
+    return scroll_outcome(result.get("outcome")), json.loads(result["window"])
+
+
+def _scroll_read_script() -> str:
+    from kenny_wa.browser import pagejs
+
+    return pagejs.call_with("scroll_read", "scroll_history", "history_settled", "extract_rows")
+
+
+def _translate(exc: Exception) -> Exception:
+    from kenny_wa.browser import launch
+
+    return launch.translate(exc)

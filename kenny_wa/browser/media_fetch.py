@@ -136,7 +136,8 @@ def _lookup(page: Page, arg: dict, *, wait: bool, timeout_ms: int = BLOB_WAIT_TI
 
     try:
         if wait:
-            handle = page.wait_for_function(pagejs.call("find_blob_urls"), arg=arg, timeout=timeout_ms, polling=50)
+            script = pagejs.call("find_blob_urls")
+            handle = page.wait_for_function(script, arg=arg, timeout=timeout_ms, polling=50)
             return {k: v for k, v in (handle.json_value() or {}).items() if v}
     except PlaywrightTimeout:
         pass

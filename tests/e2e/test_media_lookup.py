@@ -16,9 +16,11 @@ PAGE = """<div id="main">
   <div data-id="false_1@c.us_READY"><div data-testid="image-thumb"><img src="{blob}"></div></div>
   <div data-id="false_1@c.us_DOWNLOAD"><div data-testid="image-thumb">
     <span data-testid="media-state-download"><span data-icon="media-download"></span></span></div></div>
-  <div data-id="false_1@c.us_BROKEN"><div data-testid="image-thumb"><img id="broken" src="data:image/png;base64,AAAA"></div></div>
+  <div data-id="false_1@c.us_BROKEN"><div data-testid="image-thumb">
+    <img id="broken" src="data:image/png;base64,AAAA"></div></div>
   <div data-id="false_1@c.us_SLOW"><div data-testid="image-thumb"></div></div>
-  <div data-id="false_1@c.us_AVATAR"><img src="data:image/png;base64,AAAA"><div data-testid="image-thumb"></div></div>
+  <div data-id="false_1@c.us_AVATAR"><img src="data:image/png;base64,AAAA">
+    <div data-testid="image-thumb"></div></div>
 </div>"""
 IDS = ["READY", "DOWNLOAD", "BROKEN", "SLOW", "AVATAR"]
 

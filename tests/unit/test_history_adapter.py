@@ -29,16 +29,8 @@ class Parsed:
 
 
 class Reader:
-    def __init__(self, first: dict):
-        self.first = first
-        self.raw_reads = 0
-
     def js_arg(self) -> dict:
         return {"sel": {}}
-
-    def read_raw(self, page) -> dict:
-        self.raw_reads += 1
-        return self.first
 
     def parse(self, window: dict) -> Parsed:
         return Parsed([r[1] for r in window["rows"]], bool(window.get("phone_prompt")))
@@ -53,7 +45,7 @@ class Page:
         self.log = log
 
     def evaluate(self, script: str, arg: dict):
-        self.log.append("evaluate")
+        self.log.append("evaluate" if arg["scroll"] else "read")
         self.args.append(arg)
         outcome, window = self.answers.pop(0)
         return {"outcome": outcome, "window": json.dumps(window)}
@@ -67,14 +59,14 @@ class Limiter:
         self.log.append("wait")
 
 
-def adapter(first: dict, answers: list[tuple[str, dict]]):
+def adapter(answers: list[tuple[str, dict]]):
     log: list[str] = []
-    page, reader = Page(answers, log), Reader(first)
+    page = Page(answers, log)
     a = history.PlaywrightHistoryAdapter(
-        page, reader=reader, limiter=Limiter(log), nav={"message_scroller": ["#s"]},
-        start_selectors=[], start_texts=[], loading_selectors=[], stall_attempts=3,
+        page, reader=Reader(), limiter=Limiter(log), nav={"message_scroller": ["#s"]},
+        start_selectors=[], start_texts=[], loading_selectors=["#spinner"], stall_attempts=3,
     )
-    return a, page, reader, log
+    return a, page, log
 
 
 def test_oldest_read_row_skips_shells_and_system_rows():
@@ -88,38 +80,42 @@ def test_oldest_read_row_skips_shells_and_system_rows():
                                                    ("stalled", "stalled"), (None, "stalled")])
 def test_scroll_outcome(page_says, outcome):
     assert history.scroll_outcome(page_says) == outcome
+    assert history.answer({"outcome": page_says, "window": "{}"}) == (outcome, {})
 
 
 def test_one_evaluate_per_cycle_and_its_window_is_the_next_read():
-    a, page, reader, log = adapter(raw(("msg", "C")), [("moved", raw(("msg", "B"), ("msg", "C"))),
-                                                       ("start", raw(("msg", "A"), ("msg", "B")))])
+    a, page, log = adapter([("moved", raw(("msg", "C"))),
+                            ("moved", raw(("msg", "B"), ("msg", "C"))),
+                            ("start", raw(("msg", "A"), ("msg", "B")))])
     assert a.read_window().ids == ["C"]
     assert a.scroll_older() == "moved"
     assert a.read_window().ids == ["B", "C"]
     assert a.scroll_older() == "start"
     assert a.read_window().ids == ["A", "B"]
-    assert reader.raw_reads == 1  # only the chat's first window is a read of its own
-    # the rate limiter spaces every scroll action: one wait right before each evaluate
-    assert log == ["wait", "evaluate", "wait", "evaluate"]
+    # the first read scrolls nothing, so the rate limiter does not wait for it; it spaces
+    # every scroll action: one wait right before each scrolling evaluate
+    assert log == ["read", "wait", "evaluate", "wait", "evaluate"]
+    assert page.args[0]["scroll"] is None and page.args[0]["settle"]["loading"] == ["#spinner"]
 
 
 def test_the_oldest_read_row_anchors_the_next_scroll():
-    a, page, _, _ = adapter(raw(("shell", "X"), ("msg", "C"), ("msg", "D")),
-                            [("moved", raw(("shell", "Y"), ("msg", "B"), ("msg", "C"))),
-                             ("moved", raw(("shell", "Z"))),
-                             ("moved", raw(("msg", "A")))])
+    a, page, _ = adapter([("moved", raw(("shell", "X"), ("msg", "C"), ("msg", "D"))),
+                          ("moved", raw(("shell", "Y"), ("msg", "B"), ("msg", "C"))),
+                          ("moved", raw(("shell", "Z"))),
+                          ("moved", raw(("msg", "A")))])
     for _ in range(3):
         a.read_window()
         a.scroll_older()
-    anchors = [arg["scroll"]["anchor"] for arg in page.args]
+    anchors = [arg["scroll"]["anchor"] for arg in page.args[1:]]
     # a window without a rendered message row keeps the last anchor
     assert anchors == ["C", "B", "B"]
-    assert all(arg["scroll"]["by"] == 0.8 for arg in page.args)
+    assert all(arg["scroll"]["by"] == 0.8 for arg in page.args[1:])
 
 
 def test_the_phone_prompt_of_the_last_window_goes_with_the_scroll():
-    a, page, _, _ = adapter(raw(("msg", "B"), prompt=True), [("stalled", raw(("msg", "B"), prompt=True))])
+    a, page, _ = adapter([("moved", raw(("msg", "B"), prompt=True)),
+                          ("stalled", raw(("msg", "B"), prompt=True))])
     a.read_window()
     assert a.scroll_older() == "stalled"
-    assert page.args[0]["prompt"] is True
-    assert page.args[0]["timeoutMs"] == history.SCROLL_SETTLE_TIMEOUT_MS
+    assert page.args[1]["prompt"] is True
+    assert page.args[1]["timeoutMs"] == history.SCROLL_SETTLE_TIMEOUT_MS
