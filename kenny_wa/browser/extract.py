@@ -3,6 +3,7 @@
 - :func:`read_raw` runs ``page_js/extract_rows.js`` once and returns its raw dict.
 - :func:`detect_profile` names the WhatsApp Web era (p4/p5/p6) from a page or a raw window.
 - :func:`read_window` = read_raw + detect_profile + :func:`kenny_wa.parse.parse_window`.
+- :class:`WindowReader` parses one chat's raw windows with the era pinned after the first.
 - :func:`read_header` reads the open conversation's title, subtitle and (from the React
   fiber, when exposed) the chat JID, in one evaluate.
 - :func:`read_page_intl` reads the page's locale, time zone, date order and hour cycle.
@@ -126,6 +127,29 @@ def parse_raw(raw: Mapping[str, Any], ctx: parse.ParseContext, *, setting: str =
 def read_window(page: Page, ctx: parse.ParseContext, *, setting: str = "auto") -> WindowResult:
     """One evaluate on the visible window, parsed. ``setting`` is settings.selector_profile."""
     return parse_raw(read_raw(page, setting), ctx, setting=setting)
+
+
+@dataclasses.dataclass(slots=True)
+class WindowReader:
+    """Parses the windows of one open chat, pinning the era once a window shows messages.
+
+    Probing every era's selectors costs about twice a pinned read, and the era cannot change
+    while the chat is open; each chat's first window with messages still probes, so a page
+    that changes between chats is caught. ``setting`` is settings.selector_profile.
+    """
+
+    ctx: parse.ParseContext
+    setting: str = "auto"
+
+    def js_arg(self) -> dict[str, Any]:
+        """The extractor's argument for the current setting."""
+        return selectors.profile(self.setting).js_arg()
+
+    def parse(self, raw: Mapping[str, Any]) -> WindowResult:
+        window = parse_raw(raw, self.ctx, setting=self.setting)
+        if self.setting == "auto" and window.messages:
+            self.setting = window.profile
+        return window
 
 
 def read_header(page: Page) -> HeaderInfo:

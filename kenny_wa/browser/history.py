@@ -2,8 +2,9 @@
 
 :func:`load_history` is pure: it drives a :class:`HistoryAdapter` (read the visible window,
 scroll older) and decides when to stop. It is unit-tested with scripted windows.
-:class:`PlaywrightHistoryAdapter` is the only part that touches the page: it scrolls the
-conversation scroller to the top and waits, event-driven, for the rows to change.
+:class:`PlaywrightHistoryAdapter` is the only part that touches the page: one round trip per
+cycle scrolls the conversation towards the top, waits in the page for the rows to change, and
+reads the window it settled on.
 
 Stop rules, checked after every window:
 - the oldest loaded message is older than the floor (the lookback cutoff, or on an
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Literal, Protocol
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kenny_wa import logs, parse
 from kenny_wa.model import Message
@@ -160,14 +162,48 @@ def load_history(
 # --- the Playwright adapter ------------------------------------------------------------
 
 
+class WindowReader(Protocol):
+    """Reads and parses one chat's windows (extract.WindowReader fits)."""
+
+    def js_arg(self) -> dict: ...
+
+    def parse(self, raw: Mapping[str, Any]) -> Window: ...
+
+
+def oldest_read_row(raw: Mapping[str, Any]) -> str | None:
+    """Pure: the data-id of the first (oldest) rendered message row of a raw window, if any.
+
+    Shells and system rows do not count: only a row whose content was read may end up at the
+    viewport's bottom after the next scroll (see page_js/scroll_history.js).
+    """
+    fields = raw.get("fields") or []
+    if "row" not in fields or "id" not in fields:
+        return None
+    kind, ident = fields.index("row"), fields.index("id")
+    for row in raw.get("rows") or []:
+        if row[kind] == "msg" and row[ident]:
+            return str(row[ident])
+    return None
+
+
+def scroll_outcome(page_outcome: object) -> ScrollOutcome:
+    """Pure: the page's answer for one cycle as a ScrollOutcome (anything unknown stalls)."""
+    return page_outcome if page_outcome in ("moved", "start") else "stalled"  # type: ignore[return-value]
+
+
 class PlaywrightHistoryAdapter:
-    """Reads windows through the extractor and scrolls the conversation, event-driven."""
+    """Scrolls the conversation and reads the window it settles on, in one round trip.
+
+    :meth:`scroll_older` scrolls, waits in the page for the rows to settle, and reads the
+    window in the same ``page.evaluate`` (page_js/scroll_read.js); the next
+    :meth:`read_window` returns that window. Only the first window of a chat is a read of its own.
+    """
 
     def __init__(
         self,
         page: Page,
         *,
-        read: Callable[[], Window],
+        reader: WindowReader,
         limiter: RateLimiter,
         nav: dict,
         start_selectors: list[str],
@@ -178,47 +214,72 @@ class PlaywrightHistoryAdapter:
         settle_timeout_ms: int = SCROLL_SETTLE_TIMEOUT_MS,
     ) -> None:
         self.page = page
-        self._read = read
+        self._reader = reader
         self._limiter = limiter
         self._nav = nav
-        self._start = start_selectors
-        self._start_texts = start_texts
-        self._loading = loading_selectors
+        self._settle = {
+            "nav": nav, "start": start_selectors, "startText": start_texts, "loading": loading_selectors,
+        }
         self.stall_attempts = stall_attempts
         self.max_cycles = max_cycles
         self._settle_ms = settle_timeout_ms
         self._prompt = False
+        self._anchor: str | None = None
+        self._pending: Window | None = None  # read by the last scroll, not yet returned
 
     def read_window(self) -> Window:
-        window = self._read()
+        window, self._pending = self._pending, None
+        if window is None:
+            # the chat's first read: no scroll (so no rate-limit wait), only its loading awaited
+            from playwright.sync_api import Error as PlaywrightError
+
+            try:
+                result = self.page.evaluate(_scroll_read_script(), self._arg(scroll=None))
+            except PlaywrightError as exc:
+                raise _translate(exc) from None
+            window = self._take(answer(result)[1])
         self._prompt = bool(window.phone_prompt)
         return window
 
     def scroll_older(self) -> ScrollOutcome:
         from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-        from kenny_wa.browser import launch, pagejs
 
         self._limiter.wait()
+        scroll = {"nav": self._nav, "by": 0.8, "anchor": self._anchor}
         try:
-            before = self.page.evaluate(pagejs.call("scroll_history"), {"nav": self._nav, "by": 0.8})
-            if before["atTop"] and self._prompt:
-                return "stalled"  # at the top under the phone prompt: nothing more will load
-            handle = self.page.wait_for_function(
-                pagejs.call("history_settled"),
-                arg={
-                    "nav": self._nav,
-                    "before": before["signature"],
-                    "start": self._start,
-                    "startText": self._start_texts,
-                    "loading": self._loading,
-                },
-                timeout=self._settle_ms,
-            )
-            outcome = handle.json_value()
-        except PlaywrightTimeout:
-            return "stalled"
+            result = self.page.evaluate(_scroll_read_script(), self._arg(scroll=scroll))
         except PlaywrightError as exc:
-            raise launch.translate(exc) from None
-        return "start" if outcome == "start" else "moved"
+            raise _translate(exc) from None
+        outcome, raw = answer(result)
+        self._pending = self._take(raw)
+        return outcome
+
+    def _take(self, raw: Mapping[str, Any]) -> Window:
+        self._anchor = oldest_read_row(raw) or self._anchor
+        return self._reader.parse(raw)
+
+    def _arg(self, *, scroll: dict | None) -> dict:
+        return {
+            "scroll": scroll,
+            "settle": self._settle,
+            "prompt": self._prompt,
+            "timeoutMs": self._settle_ms,
+            "extract": self._reader.js_arg(),
+        }
+
+
+def answer(result: Mapping[str, Any]) -> tuple[ScrollOutcome, dict[str, Any]]:
+    """Pure: page_js/scroll_read.js's answer → (outcome, raw window)."""
+    return scroll_outcome(result.get("outcome")), json.loads(result["window"])
+
+
+def _scroll_read_script() -> str:
+    from kenny_wa.browser import pagejs
+
+    return pagejs.call_with("scroll_read", "scroll_history", "history_settled", "extract_rows")
+
+
+def _translate(exc: Exception) -> Exception:
+    from kenny_wa.browser import launch
+
+    return launch.translate(exc)

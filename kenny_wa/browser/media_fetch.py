@@ -3,7 +3,8 @@
 For every image message of a chat whose bubble has a full-resolution ``blob:`` URL, the
 bytes are fetched by ``page_js/fetch_blob.js`` — several URLs per evaluate — with the size
 cap (``settings.media_max_bytes``) checked on ``blob.size`` before any base64 work. Images
-whose URL is not there yet get a short event-driven wait, then ``MediaFailure("not_loaded")``.
+whose URL is not there yet get a short event-driven wait, then ``MediaFailure("not_loaded")``;
+one that shows it will get no URL (the download button, a failed <img>) gets no wait.
 Other media kinds are metadata only. Nothing happens when ``settings.download_images`` is off.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -57,9 +59,19 @@ def decode(results: Iterable[dict]) -> dict[str, ImageBytes | MediaFailure]:
 
 
 def fetch_images(
-    page: Page, messages: Iterable[Message], settings: Settings, *, blob_img_selectors: Sequence[str]
+    page: Page,
+    messages: Iterable[Message],
+    settings: Settings,
+    *,
+    blob_img_selectors: Sequence[str],
+    final_selectors: Sequence[str] = (),
+    box_selectors: Sequence[str] = (),
 ) -> dict[str, ImageBytes | MediaFailure]:
-    """Bytes (or a failure reason) for every image message; {} when downloads are off."""
+    """Bytes (or a failure reason) for every image message; {} when downloads are off.
+
+    ``final_selectors`` mark an image that will get no URL by itself (the download button),
+    ``box_selectors`` the image's box, where a failed <img> marks it final too.
+    """
     if not settings.download_images:
         return {}
     images = image_messages(messages)
@@ -68,7 +80,8 @@ def fetch_images(
     urls = {m.external_id: m.media.blob_url for m in images if m.media and m.media.blob_url}
     missing = [m for m in images if m.external_id not in urls]
     if missing:
-        urls.update(_find_missing(page, missing, blob_img_selectors))
+        lookup = Lookup(list(blob_img_selectors), list(final_selectors), list(box_selectors))
+        urls.update(_find_missing(page, missing, lookup))
     out: dict[str, ImageBytes | MediaFailure] = {}
     pairs = [(m.external_id, urls[m.external_id]) for m in images if urls.get(m.external_id)]
     for m in images:
@@ -84,37 +97,47 @@ def fetch_images(
     return out
 
 
-def _find_missing(page: Page, missing: list[Message], selectors: Sequence[str]) -> dict[str, str]:
-    """URLs for images read before their blob loaded: look again, bringing rows into view."""
-    found = _lookup(page, [m.raw_data_id for m in missing], selectors, wait=False)
+@dataclasses.dataclass(frozen=True, slots=True)
+class Lookup:
+    """Selectors for page_js/find_blob_urls.js."""
+
+    img: list[str]  # the full-size blob <img>
+    final: list[str] = dataclasses.field(default_factory=list)  # no URL will come (download button)
+    box: list[str] = dataclasses.field(default_factory=list)  # the image's box (a failed <img> in it)
+
+    def arg(self, raw_ids: list[str], *, need: list[str] | None = None, wait: bool = False) -> dict:
+        return {"ids": raw_ids, "img": self.img, "final": self.final, "box": self.box,
+                "need": need, "all": wait}
+
+
+def _find_missing(page: Page, missing: list[Message], lookup: Lookup) -> dict[str, str]:
+    """URLs for images read before their blob loaded: look again, bringing rows into view.
+
+    Each reveal waits only for its own row's URL (or for it to turn final), but takes the
+    URLs of every other missing row that the same view rendered.
+    """
+    found = _lookup(page, lookup.arg([m.raw_data_id for m in missing]), wait=False)
+    reveals = 0
     for message in missing:
-        if found.get(message.raw_data_id) or len(found) >= MAX_REVEALS:
+        if found.get(message.raw_data_id) or reveals >= MAX_REVEALS:
             continue
         if _call(page, "reveal_row", {"id": message.raw_data_id}):
-            found.update(
-                _lookup(page, [message.raw_data_id], selectors, wait=True, timeout_ms=REVEAL_WAIT_TIMEOUT_MS)
-            )
+            reveals += 1
+            rest = [m.raw_data_id for m in missing if not found.get(m.raw_data_id)]
+            arg = lookup.arg(rest, need=[message.raw_data_id], wait=True)
+            found.update(_lookup(page, arg, wait=True, timeout_ms=REVEAL_WAIT_TIMEOUT_MS))
     by_raw = {m.raw_data_id: m.external_id for m in missing}
     return {by_raw[raw]: url for raw, url in found.items() if url and url.startswith("blob:")}
 
 
-def _lookup(
-    page: Page,
-    raw_ids: list[str],
-    selectors: Sequence[str],
-    *,
-    wait: bool,
-    timeout_ms: int = BLOB_WAIT_TIMEOUT_MS,
-) -> dict[str, str]:
+def _lookup(page: Page, arg: dict, *, wait: bool, timeout_ms: int = BLOB_WAIT_TIMEOUT_MS) -> dict[str, str]:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    arg = {"ids": raw_ids, "img": list(selectors), "all": True}
     try:
         if wait:
-            handle = page.wait_for_function(
-                pagejs.call("find_blob_urls"), arg=arg, timeout=timeout_ms, polling=50
-            )
+            script = pagejs.call("find_blob_urls")
+            handle = page.wait_for_function(script, arg=arg, timeout=timeout_ms, polling=50)
             return {k: v for k, v in (handle.json_value() or {}).items() if v}
     except PlaywrightTimeout:
         pass

@@ -22,6 +22,14 @@ def call(name: str) -> str:
     return f"(arg) => ({expr(name)})(arg)"
 
 
+@functools.cache
+def call_with(name: str, *libs: str) -> str:
+    """Like :func:`call`, the script also getting the ``libs`` scripts as an object of functions
+    (its second parameter), so one evaluate can chain them."""
+    lib = ", ".join(f"{n}: ({expr(n)})" for n in libs)
+    return f"(arg) => ({expr(name)})(arg, {{{lib}}})"
+
+
 def _strip_comments(text: str) -> str:
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
     return "\n".join(lines)

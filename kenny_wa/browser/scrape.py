@@ -190,19 +190,10 @@ def read_chat(
         timezone=settings.browser_timezone,
     )
     nav = auth.js_arg()["nav"]
-    era = {"setting": settings.selector_profile}
-
-    def read() -> extract.WindowResult:
-        # Probing every era's selectors costs about twice a pinned read; each chat's first
-        # window with messages still probes, so a page that changes between chats is caught.
-        window = extract.read_window(page, ctx, setting=era["setting"])
-        if era["setting"] == "auto" and window.messages:
-            era["setting"] = window.profile
-        return window
-
+    reader = extract.WindowReader(ctx, settings.selector_profile)
     adapter = history.PlaywrightHistoryAdapter(
         page,
-        read=read,
+        reader=reader,
         limiter=limiter,
         nav=nav,
         start_selectors=list(profile.roles.get("history_start", ())),
@@ -214,7 +205,12 @@ def read_chat(
     progress.windows += result.windows
     progress.scrolls += result.scrolls
     images = media_fetch.fetch_images(
-        page, result.messages, settings, blob_img_selectors=list(profile.roles.get("blob_img", ()))
+        page,
+        result.messages,
+        settings,
+        blob_img_selectors=list(profile.roles.get("blob_img", ())),
+        final_selectors=list(profile.roles.get("media_download", ())),
+        box_selectors=list(profile.roles.get("image", ())),
     )
     progress.images_fetched += sum(isinstance(v, ImageBytes) for v in images.values())
     log.info(

@@ -139,6 +139,8 @@ _COMMON: dict[str, Candidates] = {
         '[aria-label="Abrir foto"]',
     ),
     "blob_img": ('img[src^="blob:"]',),
+    # media left undownloaded (expired, or too large to fetch by itself): no blob: URL will come
+    "media_download": ('[data-testid="media-state-download"]', '[data-icon="media-download"]'),
     "video": (
         '[data-testid="video-content"]',
         '[data-testid="media-play"]',

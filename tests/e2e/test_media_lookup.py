@@ -1,0 +1,75 @@
+"""page_js/find_blob_urls.js in real headless Chromium: an image that will get no blob: URL
+(download button, failed <img>) is final at once; one that is merely slow is waited for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kenny_wa.browser import media_fetch, pagejs, selectors
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+
+PAGE = """<div id="main">
+  <div data-id="false_1@c.us_READY"><div data-testid="image-thumb"><img src="{blob}"></div></div>
+  <div data-id="false_1@c.us_DOWNLOAD"><div data-testid="image-thumb">
+    <span data-testid="media-state-download"><span data-icon="media-download"></span></span></div></div>
+  <div data-id="false_1@c.us_BROKEN"><div data-testid="image-thumb">
+    <img id="broken" src="data:image/png;base64,AAAA"></div></div>
+  <div data-id="false_1@c.us_SLOW"><div data-testid="image-thumb"></div></div>
+  <div data-id="false_1@c.us_AVATAR"><img src="data:image/png;base64,AAAA">
+    <div data-testid="image-thumb"></div></div>
+</div>"""
+IDS = ["READY", "DOWNLOAD", "BROKEN", "SLOW", "AVATAR"]
+
+
+@pytest.fixture
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            pg = browser.new_page()
+            blob = pg.evaluate("() => URL.createObjectURL(new Blob(['x'], {type: 'image/png'}))")
+            pg.set_content(PAGE.format(blob=blob))
+            pg.wait_for_function("() => document.getElementById('broken').complete")
+            yield pg
+        finally:
+            browser.close()
+
+
+def lookup() -> media_fetch.Lookup:
+    roles = selectors.profile("auto").roles
+    return media_fetch.Lookup(list(roles["blob_img"]), list(roles["media_download"]), list(roles["image"]))
+
+
+def predicate(page, ids, need=None):
+    return page.evaluate(pagejs.call("find_blob_urls"), lookup().arg(ids, need=need, wait=True))
+
+
+def test_download_button_and_failed_img_are_final_without_a_url(page):
+    assert predicate(page, ["READY", "DOWNLOAD", "BROKEN"]) == {
+        "READY": page.evaluate("() => document.querySelector('img[src^=blob]').src"),
+        "DOWNLOAD": None,
+        "BROKEN": None,
+    }
+
+
+def test_a_slow_image_is_still_waited_for(page):
+    # no URL and nothing final yet: the wait goes on (a failed avatar outside the box is no sign)
+    assert predicate(page, ["SLOW"]) is False
+    assert predicate(page, ["AVATAR"]) is False
+    # only the revealed row is needed; the others come along when the view rendered them
+    assert predicate(page, IDS, need=["DOWNLOAD"])["READY"].startswith("blob:")
+    page.evaluate("""() => {
+      const img = document.createElement('img');
+      img.src = document.querySelector('img[src^=blob]').src;
+      document.querySelector('[data-id$=_SLOW] [data-testid=image-thumb]').append(img);
+    }""")
+    got = media_fetch._lookup(page, lookup().arg(IDS, need=["SLOW"], wait=True), wait=True)
+    assert set(got) == {"READY", "SLOW"} and got["SLOW"].startswith("blob:")
