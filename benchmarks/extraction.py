@@ -105,8 +105,7 @@ def run(*, quick: bool) -> dict[str, Any]:
 
 
 def _run(root: Path, *, quick: bool, repeat: int, baseline_cap: int, viewport_height: int) -> dict[str, Any]:
-    from kenny_wa import parse
-    from kenny_wa.browser import extract, launch
+    from kenny_wa.browser import extract, launch, scrape
     from kenny_wa.config import load_settings
     from kenny_wa.replica import ReplicaServer
 
@@ -138,14 +137,7 @@ def _run(root: Path, *, quick: bool, repeat: int, baseline_cap: int, viewport_he
                 '#main [data-testid="conversation-panel-messages"]',
             )
             page.wait_for_timeout(1_000)
-            ctx = parse.ParseContext(
-                chat_id=chat.chat_id,
-                chat_title=chat.title,
-                is_group=chat.is_group,
-                now=now,
-                locale=settings.browser_locale,
-                timezone=settings.browser_timezone,
-            )
+            ctx = scrape.parse_context(chat, settings, now=now)
             profile = extract.detect_profile(page)
             window = extract.read_window(page, ctx, setting=profile)
             messages = len(window.messages)

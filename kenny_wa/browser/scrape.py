@@ -168,6 +168,18 @@ def _reloaded(chat: Any, index: int, progress: ScrapeProgress) -> ChatBatch:
     return ChatBatch(chat=chat, messages=[], complete=False, partial_reason="page_reloaded")
 
 
+def parse_context(chat: Any, settings: Settings, *, now: dt.datetime) -> parse.ParseContext:
+    """How the open chat's rows are read: its identity and the page's locale and timezone."""
+    return parse.ParseContext(
+        chat_id=chat.chat_id,
+        chat_title=chat.title,
+        is_group=chat.is_group,
+        now=now,
+        locale=settings.browser_locale,
+        timezone=settings.browser_timezone,
+    )
+
+
 def read_chat(
     page: Page,
     settings: Settings,
@@ -181,14 +193,7 @@ def read_chat(
 ) -> ChatBatch:
     """Load the open chat's history back to the floor and fetch its images."""
     profile = selectors.profile(settings.selector_profile)
-    ctx = parse.ParseContext(
-        chat_id=chat.chat_id,
-        chat_title=chat.title,
-        is_group=chat.is_group,
-        now=now,
-        locale=settings.browser_locale,
-        timezone=settings.browser_timezone,
-    )
+    ctx = parse_context(chat, settings, now=now)
     nav = auth.js_arg()["nav"]
     reader = extract.WindowReader(ctx, settings.selector_profile)
     adapter = history.PlaywrightHistoryAdapter(
