@@ -17,10 +17,10 @@ import re
 from pathlib import Path
 
 import pytest
+from faulthelpers import as_url, assert_files_clean, connect, cutoff_for, rig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faulthelpers import as_url, assert_db_matches_truth, assert_files_clean, connect, cutoff_for, rig
 from kenny_wa import cli, mapping, media, parse, store
 from kenny_wa.config import load_settings
 from kenny_wa.model import Chat, Message

@@ -24,16 +24,16 @@ import threading
 import time
 
 import pytest
-
 from faulthelpers import (
+    as_url,
     assert_cursors_behind_rows,
     assert_db_matches_truth,
-    as_url,
     assert_files_clean,
     cutoff_for,
     kill_tree,
     rig,
 )
+
 from tests.conftest import create_database, drop_database, url_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

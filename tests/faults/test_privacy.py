@@ -19,8 +19,8 @@ import urllib.request
 
 import psycopg
 import pytest
-
 from faulthelpers import KENNY_WA, as_url, base_env, rig
+
 from kenny_wa import errors, health, media, store
 from kenny_wa.replica import scenario as scenario_mod
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from faulthelpers import (
     as_url,
     assert_cursors_behind_rows,
@@ -31,6 +30,7 @@ from faulthelpers import (
     rig,
     wait_for,
 )
+
 from kenny_wa import errors, store, sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
