@@ -43,6 +43,7 @@ SYNC_PLAN = {
     "full": [
         ("first_rate_default", ("bench-20", 20, 2_000), 300, True, False),
         ("first_rate_off", "large", 300, False, True),
+        ("large_rate_default", "large", 300, True, False),
         # memory at two sizes, never profiled (a profiler's sample buffer would count as RSS)
         ("memory_small", ("bench-20", 20, 2_000), 300, False, False),
         ("memory_mid", ("bench-60", 60, 12_000), 300, False, False),
