@@ -8,7 +8,7 @@ import pytest
 from navhelpers import as_truth, expected_by_chat, pair, parse_ts, settings_for, truth_view
 
 from kenny_wa import errors
-from kenny_wa.browser import launch, scrape
+from kenny_wa.browser import auth, launch, scrape
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 replica_mod = pytest.importorskip("kenny_wa.replica.server")
@@ -167,7 +167,8 @@ def test_a_navigation_during_a_page_call_is_recognised_as_a_reload(pw, tmp_path)
             with pytest.raises(PlaywrightError) as caught:
                 page.evaluate(RELOAD_IN_FLIGHT)
             assert isinstance(launch.translate(caught.value), errors.PageReloaded)
-            page.evaluate("() => 1 + 1")
+            # let the reload land before the next call, or that call is destroyed as well
+            assert auth.wait_for_state(page, auth.READY, 30_000) in auth.READY
             with pytest.raises(PlaywrightError) as caught:
                 page.evaluate("() => { throw new Error('boom'); }")
             assert type(launch.translate(caught.value)) is errors.BrowserCrashed
