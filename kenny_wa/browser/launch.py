@@ -30,7 +30,7 @@ SYSTEM_BROWSER_DIRS = ("/usr/bin", "/usr/local/bin", "/snap/bin")
 FALLBACK_CHROME_MAJOR = 156  # only when the browser's version cannot be read
 VERSION_PROBE_TIMEOUT_S = 15
 LAUNCH_TIMEOUT_MS = 60_000
-VIEWPORT = {"width": 1280, "height": 2000}
+VIEWPORT = {"width": 1280, "height": 900}
 UA_TEMPLATE = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/{major}.0.0.0 Safari/537.36"
