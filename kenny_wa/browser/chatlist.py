@@ -115,7 +115,10 @@ def list_chat_rows(
     page: Page, settings: Settings, *, now: dt.datetime, cutoff: dt.datetime, limiter: RateLimiter
 ) -> list[ChatRow]:
     """Scroll the whole recent part of the list; return chats active since the cutoff, in order."""
-    _scroll(page, limiter, to="top")
+    where = read_window(page)
+    moved = _scroll(page, limiter, to="top")
+    if moved is not None and moved["after"] != moved["before"]:
+        _wait_rows_changed(page, where)  # else the first read sees the old rows
     seen: dict[str, ChatRow] = {}
     for _ in range(MAX_LIST_WINDOWS):
         window = read_window(page)
@@ -124,6 +127,9 @@ def list_chat_rows(
             break
         moved = _scroll(page, limiter, by=SCROLL_FRACTION)
         if moved is None or moved["after"] == moved["before"]:
+            # at the end: read once more, the last scroll's rows may have rendered only now
+            last = rows_from_window(read_window(page), now=now, settings=settings)
+            collect([row for row, _pinned in last], seen, cutoff)
             break
         _wait_rows_changed(page, window)
     log.info("chat_list_read", chats=len(seen))
@@ -268,12 +274,31 @@ def _wait_subtitle(page: Page) -> str | None:
         return None
 
 
+def covers_view(window: dict[str, Any]) -> bool:
+    """Pure: the rendered rows fill the list's viewport (or reach the end of the list).
+
+    Right after a scroll the old rows have moved but the rows now in view may not be rendered
+    yet (the list renders on a later frame); a window read then would pass over them.
+    """
+    top, bottom = window.get("viewTop", 0), window.get("viewBottom", 0)
+    visible = [r for r in window.get("rows", []) if r["top"] + r["h"] > top and r["top"] < bottom]
+    if not visible:
+        return False
+    at_end = window.get("scrollTop", 0) + window.get("clientHeight", 0) >= window.get("scrollHeight", 0) - 2
+    return at_end or max(r["top"] + r["h"] for r in visible) >= bottom - 1
+
+
 def _wait_rows_changed(page: Page, before: dict[str, Any]) -> bool:
+    """Wait until the rows changed since ``before`` and the ones in view are rendered."""
     signature = [(r.get("id"), r.get("title"), round(r.get("top", 0))) for r in before.get("rows", [])]
     predicate = (
         "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
         " const sig = w.rows.map((r) => [r.id, r.title, Math.round(r.top)]);"
-        " return JSON.stringify(sig) !== arg.before; }"
+        " if (JSON.stringify(sig) === arg.before) return false;"
+        " const vis = w.rows.filter((r) => r.top + r.h > w.viewTop && r.top < w.viewBottom);"
+        " if (!vis.length) return false;"
+        " const atEnd = w.scrollTop + w.clientHeight >= w.scrollHeight - 2;"
+        " return atEnd || Math.max(...vis.map((r) => r.top + r.h)) >= w.viewBottom - 1; }"
     )
     import json
 
