@@ -274,31 +274,13 @@ def _wait_subtitle(page: Page) -> str | None:
         return None
 
 
-def covers_view(window: dict[str, Any]) -> bool:
-    """Pure: the rendered rows fill the list's viewport (or reach the end of the list).
-
-    Right after a scroll the old rows have moved but the rows now in view may not be rendered
-    yet (the list renders on a later frame); a window read then would pass over them.
-    """
-    top, bottom = window.get("viewTop", 0), window.get("viewBottom", 0)
-    visible = [r for r in window.get("rows", []) if r["top"] + r["h"] > top and r["top"] < bottom]
-    if not visible:
-        return False
-    at_end = window.get("scrollTop", 0) + window.get("clientHeight", 0) >= window.get("scrollHeight", 0) - 2
-    return at_end or max(r["top"] + r["h"] for r in visible) >= bottom - 1
-
-
 def _wait_rows_changed(page: Page, before: dict[str, Any]) -> bool:
     """Wait until the rows changed since ``before`` and the ones in view are rendered."""
     signature = [(r.get("id"), r.get("title"), round(r.get("top", 0))) for r in before.get("rows", [])]
     predicate = (
         "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
         " const sig = w.rows.map((r) => [r.id, r.title, Math.round(r.top)]);"
-        " if (JSON.stringify(sig) === arg.before) return false;"
-        " const vis = w.rows.filter((r) => r.top + r.h > w.viewTop && r.top < w.viewBottom);"
-        " if (!vis.length) return false;"
-        " const atEnd = w.scrollTop + w.clientHeight >= w.scrollHeight - 2;"
-        " return atEnd || Math.max(...vis.map((r) => r.top + r.h)) >= w.viewBottom - 1; }"
+        " return JSON.stringify(sig) !== arg.before && w.covered; }"
     )
     import json
 

@@ -105,22 +105,3 @@ def test_a_chat_stopped_at_the_phone_prompt_is_settled_but_still_partial():
     assert scrape.known_partial(stalled) is None
     assert scrape.known_partial(Cursor(newest)) is None
 
-
-def _window(tops, *, h=72, view=(100, 1000), scroll=(0, 900, 20_000)):
-    scroll_top, client, height = scroll
-    return {
-        "rows": [{"top": t, "h": h} for t in tops],
-        "viewTop": view[0], "viewBottom": view[1],
-        "scrollTop": scroll_top, "clientHeight": client, "scrollHeight": height,
-    }
-
-
-def test_covers_view_only_when_the_rows_in_view_reach_its_bottom():
-    assert chatlist.covers_view(_window(range(100, 1100, 72)))
-    # just scrolled: the old rows moved up, the ones now in view are not rendered yet
-    assert not chatlist.covers_view(_window(range(-600, 500, 72)))
-    # just scrolled to the top: every old row is far below the view
-    assert not chatlist.covers_view(_window(range(5_000, 6_000, 72)))
-    assert not chatlist.covers_view(_window([]))
-    # the end of the list: the last row may end above the view's bottom
-    assert chatlist.covers_view(_window(range(100, 500, 72), scroll=(19_100, 900, 20_000)))

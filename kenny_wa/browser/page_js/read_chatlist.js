@@ -64,12 +64,19 @@
   }
   rows.sort((a, b) => a.top - b.top);
   const sr = scroller ? scroller.getBoundingClientRect() : null;
+  const viewTop = sr ? sr.top : 0, viewBottom = sr ? sr.bottom : 0;
+  // Do the rendered rows fill the view (or reach the list's end)? Right after a scroll the old
+  // rows have moved but the rows now in view may render only on a later frame.
+  const visible = rows.filter((r) => r.top + r.h > viewTop && r.top < viewBottom);
+  const atEnd = !!scroller && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+  const covered = visible.length > 0 && (atEnd || Math.max(...visible.map((r) => r.top + r.h)) >= viewBottom - 1);
   return {
     rows,
     scrollTop: scroller ? scroller.scrollTop : 0,
     scrollHeight: scroller ? scroller.scrollHeight : 0,
     clientHeight: scroller ? scroller.clientHeight : 0,
-    viewTop: sr ? sr.top : 0,
-    viewBottom: sr ? sr.bottom : 0,
+    viewTop,
+    viewBottom,
+    covered,
   };
 }
