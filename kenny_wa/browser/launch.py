@@ -30,7 +30,10 @@ SYSTEM_BROWSER_DIRS = ("/usr/bin", "/usr/local/bin", "/snap/bin")
 FALLBACK_CHROME_MAJOR = 156  # only when the browser's version cannot be read
 VERSION_PROBE_TIMEOUT_S = 15
 LAUNCH_TIMEOUT_MS = 60_000
-VIEWPORT = {"width": 1280, "height": 900}
+# Tall on purpose: the page renders about two viewports above and below the visible one, so at
+# 2000 px one history scroll spans a whole 40-message chunk (~1.7 scrolls at 900 px), which also
+# divides the rate-limited time. A portrait desktop window is an ordinary size for the page.
+VIEWPORT = {"width": 1280, "height": 2000}
 UA_TEMPLATE = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/{major}.0.0.0 Safari/537.36"
