@@ -197,6 +197,13 @@ class PlaywrightHistoryAdapter:
     :meth:`scroll_older` scrolls, waits in the page for the rows to settle, and reads the
     window in the same ``page.evaluate`` (page_js/scroll_read.js); the next
     :meth:`read_window` returns that window. Only the first window of a chat is a read of its own.
+
+    With ``read_ahead`` (only when scrolls are not rate-limited: the scroll is not spaced by the
+    limiter) each read is followed, in the same evaluate, by the next scroll, so the page loads
+    the next chunk while Python parses and decides; :meth:`scroll_older` then only waits for it.
+    When the caller stops instead, that one scroll was for nothing: a chunk the page loads
+    in the background, never read. ``ahead_on_first_read`` extends it to the chat's first read
+    (worth it on a first sync, not when a cursor makes one window likely to be enough).
     """
 
     def __init__(
@@ -212,6 +219,8 @@ class PlaywrightHistoryAdapter:
         stall_attempts: int,
         max_cycles: int = DEFAULT_MAX_CYCLES,
         settle_timeout_ms: int = SCROLL_SETTLE_TIMEOUT_MS,
+        read_ahead: bool = False,
+        ahead_on_first_read: bool = False,
     ) -> None:
         self.page = page
         self._reader = reader
@@ -226,6 +235,10 @@ class PlaywrightHistoryAdapter:
         self._prompt = False
         self._anchor: str | None = None
         self._pending: Window | None = None  # read by the last scroll, not yet returned
+        self._read_ahead = read_ahead
+        self._ahead_first = read_ahead and ahead_on_first_read
+        self._ahead: dict | None = None  # the page's answer to a scroll taken after the last read
+        self.scrolls_ahead = 0  # scrolls the page took right after a read
 
     def read_window(self) -> Window:
         window, self._pending = self._pending, None
@@ -234,33 +247,45 @@ class PlaywrightHistoryAdapter:
             from playwright.sync_api import Error as PlaywrightError
 
             try:
-                result = self.page.evaluate(_scroll_read_script(), self._arg(scroll=None))
+                arg = self._arg(scroll=None, ahead=self._ahead_first)
+                result = self.page.evaluate(_scroll_read_script(), arg)
             except PlaywrightError as exc:
                 raise _translate(exc) from None
-            window = self._take(answer(result)[1])
+            window = self._take(result)[1]
         self._prompt = bool(window.phone_prompt)
         return window
 
     def scroll_older(self) -> ScrollOutcome:
         from playwright.sync_api import Error as PlaywrightError
 
-        self._limiter.wait()
-        scroll = {"nav": self._nav, "by": 0.8, "anchor": self._anchor}
+        if self._ahead is None:
+            self._limiter.wait()
+            scroll: dict | None = self._scroll()
+        else:
+            scroll = None  # taken right after the last read: only wait for it
         try:
-            result = self.page.evaluate(_scroll_read_script(), self._arg(scroll=scroll))
+            arg = self._arg(scroll=scroll, ahead=self._read_ahead)
+            result = self.page.evaluate(_scroll_read_script(), arg)
         except PlaywrightError as exc:
             raise _translate(exc) from None
-        outcome, raw = answer(result)
-        self._pending = self._take(raw)
+        outcome, self._pending = self._take(result)
         return outcome
 
-    def _take(self, raw: Mapping[str, Any]) -> Window:
+    def _take(self, result: Mapping[str, Any]) -> tuple[ScrollOutcome, Window]:
+        outcome, raw = answer(result)
+        self._ahead = result.get("ahead") or None
+        self.scrolls_ahead += self._ahead is not None
         self._anchor = oldest_read_row(raw) or self._anchor
-        return self._reader.parse(raw)
+        return outcome, self._reader.parse(raw)
 
-    def _arg(self, *, scroll: dict | None) -> dict:
+    def _scroll(self) -> dict:
+        return {"nav": self._nav, "by": 0.8, "anchor": self._anchor}
+
+    def _arg(self, *, scroll: dict | None, ahead: bool) -> dict:
         return {
             "scroll": scroll,
+            "resume": self._ahead,
+            "ahead": self._scroll() if ahead else None,
             "settle": self._settle,
             "prompt": self._prompt,
             "timeoutMs": self._settle_ms,

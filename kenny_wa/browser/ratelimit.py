@@ -34,9 +34,14 @@ class RateLimiter:
         self._last: float | None = None
         self.slept_s = 0.0  # total, for stats
 
+    @property
+    def off(self) -> bool:
+        """No spacing: an action may be taken at any time (so also ahead of being asked for)."""
+        return self.interval_s <= 0
+
     def wait(self) -> None:
         """Block until the next action is allowed, then record it as taken."""
-        if self.interval_s <= 0:
+        if self.off:
             return
         now = self._clock()
         if self._last is not None:

@@ -39,6 +39,7 @@ class ScrapeProgress:
     chats_failed: int = 0  # could not be opened and confirmed (yielded as partial, no messages)
     windows: int = 0  # message windows read
     scrolls: int = 0  # history scroll actions
+    scrolls_ahead: int = 0  # of which taken by the page right after a read (rate limit off)
     images_fetched: int = 0
     # settled partial chats not reopened this run: (chat_id, reason), still reported partial
     still_partial: list[tuple[str, str]] = dataclasses.field(default_factory=list)
@@ -205,10 +206,13 @@ def read_chat(
         start_texts=[t.lower() for t in selectors.TEXTS.get("history_start", ())],
         loading_selectors=list(profile.roles.get("loading", ())),
         stall_attempts=settings.history_stall_attempts,
+        read_ahead=limiter.off,
+        ahead_on_first_read=cursor_ts is None,
     )
     result = history.load_history(adapter, cutoff=cutoff, cursor_ts=cursor_ts, merge=parse.merge_message)
     progress.windows += result.windows
     progress.scrolls += result.scrolls
+    progress.scrolls_ahead += adapter.scrolls_ahead
     images = media_fetch.fetch_images(
         page,
         result.messages,

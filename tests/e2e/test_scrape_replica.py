@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from navhelpers import as_truth, expected_by_chat, pair, parse_ts, settings_for, truth_view
@@ -65,6 +66,28 @@ def test_small_scenario_matrix(pw, tmp_path, era, locale):
         settings, now, batches, progress = run_scrape(pw, replica, tmp_path, locale=locale,
                                                       WHATSAPP_DOWNLOAD_IMAGES="false")
         assert progress.chats_total == len(batches) == progress.chats_opened
+        assert_matches_truth(replica, settings, now, batches)
+
+
+@pytest.mark.parametrize(("interval_ms", "latency_ms"), [("0", 150), ("20", 150)],
+                         ids=["read-ahead", "rate-limited"])
+def test_chunks_loading_slowly_with_and_without_read_ahead(pw, tmp_path, interval_ms, latency_ms):
+    """Read ahead (rate limit off) lets the next chunk load while a window is parsed, and a
+    chat that stops at its floor leaves one chunk loading behind it; rate-limited scrolls are
+    never taken ahead. Either way every message, and no other, is read."""
+    deep = tmp_path / "deep.json"  # a few chats of several chunks each, some older than 30 days
+    deep.write_text(json.dumps({"name": "deep", "generate": {
+        "chats": 3, "groups": 1, "messages_min": 150, "messages_max": 260, "days": 50,
+        "media_ratio": 0.1, "archived": 0, "phone_prompt_chats": 1, "lid_chats": 1}}))
+    with replica_mod.ReplicaServer(scenario=str(deep), era="p6", seed=5, latency_ms=latency_ms) as replica:
+        settings, now, batches, progress = run_scrape(
+            pw, replica, tmp_path, WHATSAPP_SCROLL_MIN_INTERVAL_MS=interval_ms)
+        assert progress.scrolls > progress.chats_opened  # chats of several chunks
+        if interval_ms == "0":
+            assert progress.scrolls_ahead >= progress.scrolls  # every scroll was taken ahead
+        else:
+            assert progress.scrolls_ahead == 0
+        assert progress.images_fetched > 0  # with the next chunk still loading behind them
         assert_matches_truth(replica, settings, now, batches)
 
 

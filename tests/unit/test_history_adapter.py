@@ -45,10 +45,14 @@ class Page:
         self.log = log
 
     def evaluate(self, script: str, arg: dict):
-        self.log.append("evaluate" if arg["scroll"] else "read")
+        self.log.append("evaluate" if arg["scroll"] else "resume" if arg["resume"] else "read")
         self.args.append(arg)
-        outcome, window = self.answers.pop(0)
-        return {"outcome": outcome, "window": json.dumps(window)}
+        outcome, window, *ahead = self.answers.pop(0)
+        result = {"outcome": outcome, "window": json.dumps(window)}
+        if arg["ahead"] is not None:
+            # the page answers a scroll taken ahead (null when the history start showed)
+            result["ahead"] = ahead[0] if ahead else {"signature": f"s{len(self.args)}", "atTop": False}
+        return result
 
 
 class Limiter:
@@ -59,12 +63,13 @@ class Limiter:
         self.log.append("wait")
 
 
-def adapter(answers: list[tuple[str, dict]]):
+def adapter(answers: list[tuple], **ahead: bool):
     log: list[str] = []
     page = Page(answers, log)
     a = history.PlaywrightHistoryAdapter(
         page, reader=Reader(), limiter=Limiter(log), nav={"message_scroller": ["#s"]},
         start_selectors=[], start_texts=[], loading_selectors=["#spinner"], stall_attempts=3,
+        **ahead,
     )
     return a, page, log
 
@@ -119,3 +124,54 @@ def test_the_phone_prompt_of_the_last_window_goes_with_the_scroll():
     assert a.scroll_older() == "stalled"
     assert page.args[1]["prompt"] is True
     assert page.args[1]["timeoutMs"] == history.SCROLL_SETTLE_TIMEOUT_MS
+
+
+def test_without_read_ahead_no_scroll_is_taken_ahead():
+    a, page, _ = adapter([("moved", raw(("msg", "C"))), ("moved", raw(("msg", "B")))])
+    a.read_window()
+    a.scroll_older()
+    assert [arg["ahead"] for arg in page.args] == [None, None]
+    assert [arg["resume"] for arg in page.args] == [None, None]
+
+
+def test_read_ahead_takes_the_next_scroll_in_the_same_evaluate_and_then_only_waits():
+    a, page, log = adapter([("moved", raw(("msg", "C"))),
+                            ("moved", raw(("msg", "B"), ("msg", "C"))),
+                            ("start", raw(("msg", "A"), ("msg", "B")), None),
+                            ("moved", raw(("msg", "A")))],
+                           read_ahead=True, ahead_on_first_read=True)
+    assert a.read_window().ids == ["C"]
+    assert a.scroll_older() == "moved"
+    assert a.read_window().ids == ["B", "C"]
+    assert a.scroll_older() == "start"
+    a.read_window()
+    a.scroll_older()  # the page took no scroll ahead after the start: this one scrolls itself
+    # the limiter is only asked for scrolls Python takes itself
+    assert log == ["read", "resume", "resume", "wait", "evaluate"]
+    assert page.args[1]["resume"] == {"signature": "s1", "atTop": False}
+    assert page.args[2]["resume"] == {"signature": "s2", "atTop": False}
+    assert all(arg["ahead"] == {"nav": {"message_scroller": ["#s"]}, "by": 0.8, "anchor": arg["ahead"]["anchor"]}
+               for arg in page.args)
+    assert page.args[3]["resume"] is None and page.args[3]["scroll"]["anchor"] == "A"
+
+
+def test_read_ahead_can_leave_a_chats_first_read_alone():
+    a, page, log = adapter([("moved", raw(("msg", "C"))), ("moved", raw(("msg", "B"))),
+                            ("moved", raw(("msg", "A")))],
+                           read_ahead=True, ahead_on_first_read=False)
+    a.read_window()
+    a.scroll_older()
+    a.read_window()
+    a.scroll_older()
+    assert page.args[0]["ahead"] is None
+    assert log == ["read", "wait", "evaluate", "resume"]
+    assert page.args[2]["resume"] == {"signature": "s2", "atTop": False}
+
+
+def test_the_phone_prompt_goes_with_a_resumed_wait_too():
+    a, page, _ = adapter([("moved", raw(("msg", "B"), prompt=True), {"signature": "s", "atTop": True}),
+                          ("stalled", raw(("msg", "B"), prompt=True))],
+                         read_ahead=True, ahead_on_first_read=True)
+    a.read_window()
+    assert a.scroll_older() == "stalled"
+    assert page.args[1]["prompt"] is True and page.args[1]["resume"]["atTop"] is True

@@ -4,6 +4,7 @@
 //   arg.attr[name] -> attribute names to read
 //   arg.text[kind] -> lower-case substrings (labels, notices)
 //   arg.pattern    -> regular expression sources owned by Python
+//   arg.asObject   -> return the object itself (for another page script) instead of JSON
 // It returns compact arrays of raw strings/booleans; all interpretation happens in
 // kenny_wa/parse.py. The bubble's innerText is never used: it leaks author, time and icon
 // titles into the body.
@@ -241,8 +242,7 @@
       if (textHit(flat(n), T.phone_prompt)) { phonePrompt = true; break; }
     }
   }
-  // A JSON string crosses the protocol far faster than thousands of small arrays.
-  return JSON.stringify({
+  const out = {
     fields: FIELDS,
     rows,
     main: !!main,
@@ -250,5 +250,7 @@
     history_start: historyStart,
     phone_prompt: phonePrompt,
     loading: !!(J.loading && document.querySelector(J.loading)),
-  });
+  };
+  // A JSON string crosses the protocol far faster than thousands of small arrays.
+  return arg.asObject ? out : JSON.stringify(out);
 }

@@ -3,11 +3,16 @@
 // window (lib.extract_rows). page.evaluate has no timeout, so the wait carries its own:
 // past timeoutMs the outcome is "stalled" and the window is read as it is.
 // At the top with the phone prompt showing nothing more will load: no wait ("stalled").
-// With scroll null (a chat's first read) nothing is scrolled: the read waits only while the
-// conversation shows its loading spinner (the chat's first chunk is still on its way).
-// Argument: {scroll: {nav, by, anchor} | null, settle: {nav, start, startText, loading},
+// With scroll and resume null (a chat's first read) nothing is scrolled: the read waits only
+// while the conversation shows its loading spinner (the chat's first chunk is still on its way).
+// Read ahead: with `ahead` set and the history start not in the window just read, the next
+// scroll is taken right after the read, so the page loads the next chunk while the caller
+// parses this window; the next call passes that scroll's answer as `resume` and only waits.
+// Argument: {scroll: {nav, by, anchor} | null, resume: <scroll_history answer> | null,
+//            ahead: {nav, by, anchor} | null, settle: {nav, start, startText, loading},
 //            prompt, timeoutMs, extract: <extract_rows argument>}.
-// Returns {outcome: "moved" | "start" | "stalled", window: <extract_rows JSON string>}.
+// Returns {outcome: "moved" | "start" | "stalled", window: <extract_rows JSON string>,
+//          ahead: <scroll_history answer> | null}.
 async (arg, lib) => {
   const deadline = performance.now() + arg.timeoutMs;
   // a timer as well: animation frames do not run in a hidden page
@@ -22,20 +27,26 @@ async (arg, lib) => {
     });
   };
   let outcome = "stalled";
-  if (!arg.scroll) {
+  const before = arg.scroll ? lib.scroll_history(arg.scroll) : arg.resume;
+  if (!before) {
     while (loading() && performance.now() < deadline) await frame();
     outcome = "moved";
-  } else {
-    const before = lib.scroll_history(arg.scroll);
-    if (!(before.atTop && arg.prompt)) {
-      const settleArg = { ...arg.settle, before: before.signature };
-      for (;;) {
-        await frame();
-        const state = lib.history_settled(settleArg);
-        if (state) { outcome = state; break; }
-        if (performance.now() >= deadline) break;
-      }
+  } else if (!(before.atTop && arg.prompt)) {
+    const settleArg = { ...arg.settle, before: before.signature };
+    for (;;) {
+      await frame();
+      const state = lib.history_settled(settleArg);
+      if (state) { outcome = state; break; }
+      if (performance.now() >= deadline) break;
     }
   }
-  return { outcome, window: lib.extract_rows(arg.extract) };
+  const win = lib.extract_rows({ ...arg.extract, asObject: true });
+  let ahead = null;
+  if (arg.ahead && outcome !== "start" && !win.history_start) {
+    // the oldest message row read goes to the viewport's bottom (see scroll_history.js)
+    const kind = win.fields.indexOf("row"), id = win.fields.indexOf("id");
+    const oldest = win.rows.find((row) => row[kind] === "msg" && row[id]);
+    ahead = lib.scroll_history({ ...arg.ahead, anchor: oldest ? oldest[id] : arg.ahead.anchor });
+  }
+  return { outcome, window: JSON.stringify(win), ahead };
 }
