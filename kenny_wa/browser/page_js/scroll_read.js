@@ -1,5 +1,5 @@
 // One history cycle in one round trip: scroll older (lib.scroll_history), wait in the page
-// until the rows settle (lib.history_settled, polled every animation frame), then read the
+// until the rows settle (lib.history_settled, checked on every DOM change and frame), then read the
 // window (lib.extract_rows). page.evaluate has no timeout, so the wait carries its own:
 // past timeoutMs the outcome is "stalled" and the window is read as it is.
 // At the top with the phone prompt showing nothing more will load: no wait ("stalled").
@@ -15,10 +15,15 @@
 //          ahead: <scroll_history answer> | null}.
 async (arg, lib) => {
   const deadline = performance.now() + arg.timeoutMs;
-  // a timer as well: animation frames do not run in a hidden page
-  const frame = () => new Promise((resolve) => {
-    const timer = setTimeout(resolve, 100);
-    requestAnimationFrame(() => { clearTimeout(timer); resolve(); });
+  // Until the conversation's DOM changes (a chunk rendered: checked at once, not a frame
+  // later) or the next frame; a timer as well: animation frames do not run in a hidden page.
+  const change = () => new Promise((resolve) => {
+    const target = document.querySelector("#main") || document.body;
+    const done = () => { observer.disconnect(); clearTimeout(timer); resolve(); };
+    const observer = new MutationObserver(done);
+    observer.observe(target, { subtree: true, childList: true, attributes: true });
+    const timer = setTimeout(done, 100);
+    requestAnimationFrame(done);
   });
   const loading = () => {
     const main = document.querySelector("#main");
@@ -29,12 +34,12 @@ async (arg, lib) => {
   let outcome = "stalled";
   const before = arg.scroll ? lib.scroll_history(arg.scroll) : arg.resume;
   if (!before) {
-    while (loading() && performance.now() < deadline) await frame();
+    while (loading() && performance.now() < deadline) await change();
     outcome = "moved";
   } else if (!(before.atTop && arg.prompt)) {
     const settleArg = { ...arg.settle, before: before.signature };
     for (;;) {
-      await frame();
+      await change();
       const state = lib.history_settled(settleArg);
       if (state) { outcome = state; break; }
       if (performance.now() >= deadline) break;
