@@ -1,8 +1,9 @@
 """Fetch image bytes from inside the page (``blob:`` URLs only resolve there).
 
 For every image message of a chat whose bubble has a full-resolution ``blob:`` URL, the
-bytes are fetched by ``page_js/fetch_blob.js`` — several URLs per evaluate — with the size
-cap (``settings.media_max_bytes``) checked on ``blob.size`` before any base64 work. Images
+bytes are fetched by ``page_js/fetch_blob.js`` — as many URLs per evaluate as fit in
+:data:`BATCH_BYTES`, usually a whole chat's — with the size cap (``settings.media_max_bytes``)
+checked on ``blob.size`` before any base64 work. Images
 whose URL is not there yet get a short event-driven wait, then ``MediaFailure("not_loaded")``;
 one that shows it will get no URL (the download button, a failed <img>) gets no wait.
 Other media kinds are metadata only. Nothing happens when ``settings.download_images`` is off.
@@ -29,18 +30,12 @@ log = logs.get_logger(__name__)
 
 BLOB_WAIT_TIMEOUT_MS = 2_000  # how long missing blob: URLs may take to appear
 REVEAL_WAIT_TIMEOUT_MS = 8_000  # one image brought back into view: download + decrypt time
-BATCH_BYTES = 24 * 1024 * 1024  # bytes (before base64) fetched per evaluate, roughly
+BATCH_BYTES = 24 * 1024 * 1024  # bytes (before base64) per evaluate, or one image if larger
 MAX_REVEALS = 50  # images per chat worth scrolling back to when their URL was missing
 
 
 def image_messages(messages: Iterable[Message]) -> list[Message]:
     return [m for m in messages if m.kind == "image" and m.media is not None and not m.deleted]
-
-
-def batches(items: Sequence[tuple[str, str]], max_bytes: int) -> list[list[tuple[str, str]]]:
-    """Group (id, url) pairs so one evaluate carries at most about BATCH_BYTES."""
-    per_batch = max(1, BATCH_BYTES // max(1, max_bytes))
-    return [list(items[i : i + per_batch]) for i in range(0, len(items), per_batch)]
 
 
 def decode(results: Iterable[dict]) -> dict[str, ImageBytes | MediaFailure]:
@@ -87,13 +82,26 @@ def fetch_images(
     for m in images:
         if not urls.get(m.external_id):
             out[m.external_id] = MediaFailure(m.external_id, "not_loaded")
-    for group in batches(pairs, settings.media_max_bytes):
-        results = _evaluate(
-            page, {"items": [{"id": i, "url": u} for i, u in group], "maxBytes": settings.media_max_bytes}
-        )
-        out.update(decode(results))
+    out.update(fetch_blobs(page, pairs, max_bytes=settings.media_max_bytes))
     fetched = sum(isinstance(v, ImageBytes) for v in out.values())
     log.info("images_fetched", images=len(images), fetched=fetched, failed=len(out) - fetched)
+    return out
+
+
+def fetch_blobs(
+    page: Page, pairs: Sequence[tuple[str, str]], *, max_bytes: int, budget: int = BATCH_BYTES
+) -> dict[str, ImageBytes | MediaFailure]:
+    """The bytes behind (external id, blob: URL) pairs, ``budget`` bytes per evaluate."""
+    out: dict[str, ImageBytes | MediaFailure] = {}
+    pending = list(pairs)
+    while pending:
+        items = [{"id": i, "url": u} for i, u in pending]
+        results = _evaluate(page, {"items": items, "maxBytes": max_bytes, "budget": budget})
+        if not results:  # the script answers at least one item per call: never loop on nothing
+            out.update((i, MediaFailure(i, "fetch_failed")) for i, _ in pending)
+            break
+        out.update(decode(results))
+        pending = pending[len(results):]  # answered in order
     return out
 
 

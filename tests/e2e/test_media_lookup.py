@@ -73,3 +73,27 @@ def test_a_slow_image_is_still_waited_for(page):
     }""")
     got = media_fetch._lookup(page, lookup().arg(IDS, need=["SLOW"], wait=True), wait=True)
     assert set(got) == {"READY", "SLOW"} and got["SLOW"].startswith("blob:")
+
+
+class CountingPage:
+    def __init__(self, page):
+        self.page, self.calls = page, 0
+
+    def evaluate(self, script, arg):
+        self.calls += 1
+        return self.page.evaluate(script, arg)
+
+
+@pytest.mark.parametrize(("budget", "calls"), [(media_fetch.BATCH_BYTES, 1), (2_500, 3), (1, 4)])
+def test_blobs_are_fetched_as_many_per_evaluate_as_the_budget_allows(page, budget, calls):
+    sizes = {"A": 1_000, "B": 1_000, "C": 2_000, "BIG": 5_000, "D": 1_000}
+    urls = page.evaluate("""(sizes) => Object.fromEntries(Object.entries(sizes).map(([k, n]) =>
+        [k, URL.createObjectURL(new Blob([new Uint8Array(n).fill(k.charCodeAt(0))]))]))""", sizes)
+    # budget 1: one image per call, but a refused one (over the cap) costs no bytes
+    counting = CountingPage(page)
+    got = media_fetch.fetch_blobs(counting, list(urls.items()), max_bytes=4_000, budget=budget)
+    assert counting.calls == calls
+    assert set(got) == set(sizes)
+    assert got["BIG"].reason == "over_size_cap"  # over the cap: answered without its bytes
+    for key in ("A", "B", "C", "D"):
+        assert got[key].data == bytes([ord(key[0])]) * sizes[key]
