@@ -209,8 +209,7 @@ def rows_for(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 f" {first['chunks_loaded']:,} chunks, {first['chats_opened']} chats opened;"
                 f" {first['browser_calls']:,} browser calls waited {first['browser_wait_seconds']:,.1f} s;"
                 f" Python CPU {first['python_cpu_seconds']:,.1f} s)",
-                f"floor {first['floor_seconds']:,.1f} s → {first['vs_floor']}x (minimum "
-                f"{sync['minimum_chunks']:,} chunks = {sync['minimum_floor_seconds']:,.1f} s)",
+                _floor_text(first, sync),
             )
         )
         inc = sync.get("incremental")
@@ -286,3 +285,16 @@ def markdown(results: dict[str, Any], title: str) -> str:
     if notes:
         lines += ["", *[f"- {n}" for n in notes]]
     return "\n".join(lines) + "\n"
+
+
+def _floor_text(first: dict[str, Any], sync: dict[str, Any]) -> str:
+    """The floor column of a first sync: latencies plus the page's render time when measured
+    (results from before the replica reported render times have latencies only)."""
+    minimum = f"minimum {sync['minimum_chunks']:,} chunks = {sync['minimum_floor_seconds']:,.1f} s of latency"
+    if "render_seconds" not in first:
+        return f"floor {first['floor_seconds']:,.1f} s (latency only) → {first['vs_floor']}x ({minimum})"
+    return (
+        f"floor {first['floor_seconds']:,.1f} s = latency {first['latency_floor_seconds']:,.1f} s"
+        f" + page render {first['render_seconds']:,.1f} s → {first['vs_floor']}x"
+        f" (latency alone: {first['vs_latency_floor']}x; {minimum})"
+    )

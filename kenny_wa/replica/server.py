@@ -62,7 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
         return parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
 
     def _limited(self, path: str) -> bool:
-        counted = not path.startswith(CONTROL) or (path.startswith(PAGE_API) and not path.endswith("/poll"))
+        counted = not path.startswith(CONTROL) or (
+            path.startswith(PAGE_API) and not path.endswith(("/poll", "/rendered")))
         if counted and self.state.over_rate():
             self._send(429, _template("429.html"), "text/html; charset=utf-8")
             return True
@@ -164,6 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({"ok": self.state.takeover(body.get("token", ""), body.get("tab", ""))})
         elif name == "interactions":
             self.state.record(body if isinstance(body, list) else [body])
+            self._json({"ok": True})
+        elif name == "rendered":  # instrumentation for the benchmarks' floor, not WhatsApp's
+            self.state.chunk_rendered(str(body["chat"]), float(body["ms"]))
             self._json({"ok": True})
         else:
             self._send(404, b"not found", "text/plain")

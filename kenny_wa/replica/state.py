@@ -68,7 +68,8 @@ class ReplicaState:
         self.interactions: list[dict] = []
         self.opens: dict[str, int] = {}
         self.chunks: dict[str, int] = {}
-        self.floor_ms = 0
+        self.floor_ms = 0  # latency added to the history chunks served
+        self.render_ms = 0  # the page's own time per chunk beyond that (see chunk_rendered)
         self.requests = 0
         self._rate: deque[float] = deque()
         self._rng = random.Random(f"live:{scenario.seed}")
@@ -196,6 +197,15 @@ class ReplicaState:
             time.sleep(latency / 1000)
         return result
 
+    def chunk_rendered(self, jid: str, page_ms: float) -> None:
+        """The page took ``page_ms`` from requesting a chunk to its rows being in the DOM: what
+        exceeds the latency added here (HTTP, JSON, building the rows) is the page's render time."""
+        latency = self.settings.latency_ms
+        if jid in self.settings.stall_chats:
+            latency = max(latency, self.settings.stall_ms)
+        with self.lock:
+            self.render_ms += max(0, round(page_ms) - latency)
+
     def message(self, msg_id: str) -> Message | None:
         return self._by_id.get(msg_id)
 
@@ -246,7 +256,7 @@ class ReplicaState:
     def stats(self) -> dict:
         with self.lock:
             return {"opens": dict(self.opens), "chunks": dict(self.chunks),
-                    "floor_ms": self.floor_ms, "requests": self.requests,
+                    "floor_ms": self.floor_ms, "render_ms": self.render_ms, "requests": self.requests,
                     "interactions": len(self.interactions)}
 
     def reset_stats(self) -> None:
@@ -254,4 +264,5 @@ class ReplicaState:
             self.opens.clear()
             self.chunks.clear()
             self.floor_ms = 0
+            self.render_ms = 0
             self.requests = 0
