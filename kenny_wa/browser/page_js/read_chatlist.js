@@ -35,7 +35,8 @@
   };
   const scroller = first(document, "chat_list_scroller");
   const rows = [];
-  for (const row of all("chat_row")) {
+  const rowEls = all("chat_row");
+  for (const row of rowEls) {
     const r = row.getBoundingClientRect();
     const titleEl = first(row, "chat_row_title");
     const timeEl = first(row, "chat_row_time");
@@ -65,11 +66,22 @@
   rows.sort((a, b) => a.top - b.top);
   const sr = scroller ? scroller.getBoundingClientRect() : null;
   const viewTop = sr ? sr.top : 0, viewBottom = sr ? sr.bottom : 0;
-  // Do the rendered rows fill the view (or reach the list's end)? Right after a scroll the old
-  // rows have moved but the rows now in view may render only on a later frame.
-  const visible = rows.filter((r) => r.top + r.h > viewTop && r.top < viewBottom);
+  // Do the rendered rows fill the view? Right after a scroll the old rows have moved but the
+  // rows now in view may render only on a later frame (after a jump to the top they can sit far
+  // down the view, the top still empty). The rows must reach both edges of the part of the view
+  // the list occupies: the list's box is the grid, else the rows' container; only when the rows
+  // sit directly in the scroller is it the view, then free at the list's ends.
+  const parent = rowEls.length ? rowEls[0].parentElement : null;
+  const list = first(document, "chat_list_grid") || (parent && parent !== scroller ? parent : null);
+  const box = list ? list.getBoundingClientRect() : null;
+  const atStart = !!scroller && scroller.scrollTop <= 0;
   const atEnd = !!scroller && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
-  const covered = visible.length > 0 && (atEnd || Math.max(...visible.map((r) => r.top + r.h)) >= viewBottom - 1);
+  const spanTop = box ? Math.max(viewTop, box.top) : atStart ? Infinity : viewTop;
+  const spanBottom = box ? Math.min(viewBottom, box.bottom) : atEnd ? -Infinity : viewBottom;
+  const visible = rows.filter((r) => r.top + r.h > viewTop && r.top < viewBottom);
+  const covered = visible.length > 0
+    && Math.min(...visible.map((r) => r.top)) <= spanTop + 1
+    && Math.max(...visible.map((r) => r.top + r.h)) >= spanBottom - 1;
   return {
     rows,
     scrollTop: scroller ? scroller.scrollTop : 0,
