@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import mimetypes
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -223,6 +224,12 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, addr: tuple[str, int], state: ReplicaState) -> None:
         super().__init__(addr, _Handler)
         self.state = state
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # a browser closing its idle keep-alive connections is no error worth a traceback
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class ReplicaServer:
