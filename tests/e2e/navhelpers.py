@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from kenny_wa.browser import auth
 from kenny_wa.browser.auth import AuthState
 from kenny_wa.config import Settings, load_settings
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@contextlib.contextmanager
+def bare_page(**page_args) -> Iterator:
+    """A blank page in headless system Chromium, for page scripts on static content."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield browser.new_page(**page_args)
+        finally:
+            browser.close()
 
 
 def settings_for(replica, tmp_path: Path, *, locale: str = "en-US", **env: str) -> Settings:

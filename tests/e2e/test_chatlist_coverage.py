@@ -3,15 +3,13 @@ when the rows reach both edges of the part of the view the list occupies."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from navhelpers import bare_page
 
 from kenny_wa.browser import pagejs
 from kenny_wa.browser.auth import js_arg
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
 ROW_H = 72
 LIST_H = 40 * ROW_H  # a 40-chat list in a 400 px pane
 HEADER_H = 72  # something above the list inside the pane (like the replica's), one row tall
@@ -19,16 +17,8 @@ HEADER_H = 72  # something above the list inside the pane (like the replica's), 
 
 @pytest.fixture(scope="module")
 def page():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield browser.new_page(viewport={"width": 800, "height": 600})
-        finally:
-            browser.close()
+    with bare_page(viewport={"width": 800, "height": 600}) as pg:
+        yield pg
 
 
 def show(page, *, scroll: int, rendered: range, grid: bool) -> bool:

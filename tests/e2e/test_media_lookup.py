@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from navhelpers import bare_page
 
 from kenny_wa.browser import media_fetch, pagejs, selectors
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
 
 PAGE = """<div id="main">
   <div data-id="false_1@c.us_READY"><div data-testid="image-thumb"><img src="{blob}"></div></div>
@@ -27,20 +25,11 @@ IDS = ["READY", "DOWNLOAD", "BROKEN", "SLOW", "AVATAR"]
 
 @pytest.fixture
 def page():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            pg = browser.new_page()
-            blob = pg.evaluate("() => URL.createObjectURL(new Blob(['x'], {type: 'image/png'}))")
-            pg.set_content(PAGE.format(blob=blob))
-            pg.wait_for_function("() => document.getElementById('broken').complete")
-            yield pg
-        finally:
-            browser.close()
+    with bare_page() as pg:
+        blob = pg.evaluate("() => URL.createObjectURL(new Blob(['x'], {type: 'image/png'}))")
+        pg.set_content(PAGE.format(blob=blob))
+        pg.wait_for_function("() => document.getElementById('broken').complete")
+        yield pg
 
 
 def lookup() -> media_fetch.Lookup:
