@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import urllib.request
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -24,7 +25,7 @@ UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 FAST = {"loading_ms": 100, "boot_ms": 20, "poll_ms": 150, "latency_ms": 0}
-SCROLLER = "div[data-scrolltracepolicy='wa.web.conversation.messages']"
+SEED = 2  # its document is over 1 MB: the size shows the language's decimal separator
 
 
 def _h12(ts: dt.datetime) -> str:
@@ -106,11 +107,12 @@ def scenario_file(path, now: dt.datetime):
         {"contact": {"name": "Ilse Marten", "phone": "+1 555 0100 201"}, "messages": [
             {"from": "them", "minutes_ago": ten, "text": "Plan for the picnic"},
             {"from": "them", "minutes_ago": three, "text": "Bring the blue tent"},
+            {"from": "them", "minutes_ago": three - 1, "kind": "document"},
             {"from": "me", "minutes_ago": yesterday, "text": "Tent packed", "edited": True},
             {"from": "them", "minutes_ago": yesterday - 1, "text": "Route map attached", "forwarded": True},
             {"from": "them", "minutes_ago": 0, "kind": "deleted"},
             {"from": "me", "minutes_ago": 0, "kind": "deleted"},
-            {"from": "me", "minutes_ago": 0, "text": "See you at noon", "quote": 2},
+            {"from": "me", "minutes_ago": 0, "text": "See you at noon", "quote": 3},
         ]},
         {"contact": {"name": "Hugo Brandt", "phone": "+1 555 0100 202"}, "unread": 3, "messages": [
             {"from": "them", "minutes_ago": yesterday + 3, "text": "Are the keys with you?"},
@@ -192,7 +194,7 @@ def other_browser_locale(lang: str) -> str:
 def test_page_speaks_its_language_in_a_browser_of_another(browser, scenario, lang):
     path, now = scenario
     words, form = WORDS[lang], FORMATS[lang]
-    with ReplicaServer(scenario=str(path), era="p6", seed=1, now=now, lang=lang, **FAST) as server:
+    with ReplicaServer(scenario=str(path), era="p6", seed=SEED, now=now, lang=lang, **FAST) as server:
         truth = server.ground_truth()
         page = open_page(browser, server, other_browser_locale(lang))
         try:
@@ -229,6 +231,12 @@ def test_page_speaks_its_language_in_a_browser_of_another(browser, scenario, lan
                 time, date = form(dt.datetime.fromisoformat(m["ts"]))
                 sender = truth["own_name"] if m["is_outgoing"] else m["sender_id"]
                 assert value == f"[{time}, {date}] {sender}: ", (lang, value)
+            doc = next(m for m in truth["messages"] if m["thread_external_id"] == jid and m["kind"] == "document")
+            size = doc["attachments"][0]["size"]
+            assert size >= 1e6
+            sep = "." if lang in ("en-US", "en-GB", "es-MX", "zh-CN") else ","  # Mexico: a point
+            shown = f"{size / 1e6:.1f} MB".replace(".", sep) if size >= 1e6 else f"{max(1, round(size / 1e3))} kB"
+            assert page.locator(f"#main [data-id='{doc['external_id']}'] span[title='{shown}']").count() == 1
             open_chat(page, "Seed Swap Circle")
             assert page.locator("#main .row-date [role='button'] span._ao3e").inner_text() == words["phone_prompt"]
             assert separators(page)[-1] == words["weekdays"][days_ago(now, 3).weekday()]
@@ -239,7 +247,7 @@ def test_page_speaks_its_language_in_a_browser_of_another(browser, scenario, lan
 @pytest.mark.parametrize(("lang", "today", "yesterday"), [("es-MX", "HOY", "AYER"), ("tr-TR", "BUGÜN", "DÜN")])
 def test_separators_in_capitals(browser, scenario, lang, today, yesterday):
     path, now = scenario
-    with ReplicaServer(scenario=str(path), era="p6", seed=1, now=now, lang=lang, caps_separators=True,
+    with ReplicaServer(scenario=str(path), era="p6", seed=SEED, now=now, lang=lang, caps_separators=True,
                        **FAST) as server:
         page = open_page(browser, server, "en-US")
         try:
@@ -258,7 +266,7 @@ def test_separators_in_capitals(browser, scenario, lang, today, yesterday):
 ])
 def test_default_and_format_override(browser, scenario, lang, locale, browser_locale, words, form):
     path, now = scenario
-    with ReplicaServer(scenario=str(path), era="p4", seed=1, now=now, lang=lang, locale=locale, **FAST) as server:
+    with ReplicaServer(scenario=str(path), era="p4", seed=SEED, now=now, lang=lang, locale=locale, **FAST) as server:
         page = open_page(browser, server, browser_locale)
         try:
             assert page.evaluate("document.documentElement.getAttribute('loc')") == (lang or browser_locale)
@@ -274,9 +282,21 @@ def test_default_and_format_override(browser, scenario, lang, locale, browser_lo
             page.context.close()
 
 
+def test_served_shell_carries_the_page_language(scenario):
+    path, now = scenario
+    for era, attr in (("p6", "lang"), ("p4", "loc")):
+        with ReplicaServer(scenario=str(path), era=era, seed=SEED, now=now, lang="tr-TR", **FAST) as server:
+            shell = urllib.request.urlopen(urllib.request.Request(server.url, headers={"User-Agent": UA})).read()
+        assert f' {attr}="tr-TR"'.encode() in shell
+        with ReplicaServer(scenario=str(path), era=era, seed=SEED, now=now, **FAST) as server:  # the browser's
+            request = urllib.request.Request(server.url, headers={"User-Agent": UA, "Accept-Language": "fr-FR,fr;q=0.9"})
+            shell = urllib.request.urlopen(request).read()
+        assert f' {attr}="fr-FR"'.encode() in shell
+
+
 def test_every_language_has_every_word(browser, scenario):
     path, now = scenario
-    with ReplicaServer(scenario=str(path), era="p6", seed=1, now=now, **FAST) as server:
+    with ReplicaServer(scenario=str(path), era="p6", seed=SEED, now=now, **FAST) as server:
         page = browser.new_page(user_agent=UA)
         try:
             page.goto(server.url)

@@ -30,6 +30,7 @@ export const time = (t0) => clean(f().time.format(new Date(t0)));
 export const date = (t0) => clean(f().date.format(new Date(t0)));
 export const prePlain = (t0, sender) => `[${time(t0)}, ${date(t0)}] ${sender}: `;
 export const count = (n) => n.toLocaleString(S.locale || pageLang());
+export const decimal = (x) => x.toLocaleString(S.locale || pageLang(), { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 const startOfDay = (t0) => { const d = new Date(t0); d.setHours(0, 0, 0, 0); return d.getTime(); };
 export const dayKey = (t0) => startOfDay(t0);

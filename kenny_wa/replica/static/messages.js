@@ -134,7 +134,7 @@ function body(m) {
     case 'document': {
       const a = m.att;
       const ext = (a.filename.split('.').pop() || '').toUpperCase();
-      const size = a.size >= 1e6 ? `${(a.size / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(a.size / 1e3))} kB`;
+      const size = a.size >= 1e6 ? `${fmt.decimal(a.size / 1e6)} MB` : `${fmt.count(Math.max(1, Math.round(a.size / 1e3)))} kB`;
       return h('div', { role: 'button', tabindex: '0', title: t('download', { name: a.filename }), 'data-testid': tid('document-thumb'), class: 'x78zum5 x6s0dn4 _ak4c' },
         icon('document'),
         h('div', { class: 'x1iyjqo2' }, h('span', { dir: 'auto', title: a.filename, class: 'x1rg5ohu _ao3e' }, a.filename),
