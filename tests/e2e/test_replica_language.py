@@ -307,3 +307,11 @@ def test_every_language_has_every_word(browser, scenario):
 
     assert set(tables) == {tag.split("-")[0] for tag in LANGUAGES}
     assert all(keys == tables["en"] for keys in tables.values())
+
+
+def test_cli_refuses_a_language_without_words(capsys):
+    from kenny_wa import cli
+
+    assert cli.main(["replica", "--lang", "it-IT", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "lang must be one of" in err and "pt-BR" in err and "it-IT" in err
