@@ -27,7 +27,9 @@ def _shell_in(shell: bytes, lang: str) -> bytes:
     """The served shell's <html lang> (2026) or loc (2024) in the page language; the page app
     words the rest when it boots."""
     tag = lang.encode("ascii", "ignore")
-    return shell.replace(b' lang="en"', b' lang="' + tag + b'"', 1).replace(b' loc="en"', b' loc="' + tag + b'"', 1)
+    for attr in (b"lang", b"loc"):
+        shell = shell.replace(b" " + attr + b'="en"', b" " + attr + b'="' + tag + b'"', 1)
+    return shell
 
 
 class _Handler(BaseHTTPRequestHandler):

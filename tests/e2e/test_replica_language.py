@@ -82,7 +82,8 @@ WORDS = {
               "deleted_out": "Vous avez supprimé ce message", "edited": "Modifié", "forwarded": "Transféré",
               "unread": ("1 message non lu", "3 messages non lus"),
               "search": "Rechercher ou démarrer une discussion",
-              "phone_prompt": "Cliquez sur ce message pour charger les messages plus anciens depuis votre téléphone",
+              "phone_prompt": ("Cliquez sur ce message pour charger les messages plus anciens "
+                               "depuis votre téléphone"),
               "weekdays": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")},
     "tr-TR": {"today": "Bugün", "yesterday": "Dün", "you": "Sen", "you_label": "Sen:",
               "you_prefix": "Sen: ", "deleted_in": "Bu mesaj silindi", "deleted_out": "Bu mesajı sildiniz",
@@ -134,7 +135,8 @@ def scenario_file(path, now: dt.datetime):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[*ARGS, f"--user-agent={UA}"])
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                              args=[*ARGS, f"--user-agent={UA}"])
         yield b
         b.close()
 
@@ -168,7 +170,8 @@ def list_row(page, title: str) -> dict:
 
 def open_chat(page, title: str) -> None:
     page.locator(f"#pane-side span[title='\u202a{title}\u202c']").click()
-    page.wait_for_function("t => document.querySelector('#main header span[title]')?.title === t", arg=f"\u202a{title}\u202c")
+    page.wait_for_function("t => document.querySelector('#main header span[title]')?.title === t",
+                           arg=f"\u202a{title}\u202c")
     page.wait_for_selector("#main [data-id]")
 
 
@@ -218,7 +221,8 @@ def test_page_speaks_its_language_in_a_browser_of_another(browser, scenario, lan
             texts = page.locator("#main").inner_text()
             assert words["deleted_in"] in texts and words["deleted_out"] in texts
             assert page.locator("#main [data-testid='msg-edited']").inner_text() == words["edited"]
-            assert page.locator("#main [data-testid='forwarded-header'] span.x1rg5ohu").inner_text() == words["forwarded"]
+            forwarded = page.locator("#main [data-testid='forwarded-header'] span.x1rg5ohu")
+            assert forwarded.inner_text() == words["forwarded"]
             quoted_by = page.locator("#main [role='button'] ._ahxy").first.get_attribute("aria-label")
             assert quoted_by == words["you"]
             # data-pre-plain-text in the page language's formats, senders as the page shows them
@@ -266,7 +270,8 @@ def test_separators_in_capitals(browser, scenario, lang, today, yesterday):
 ])
 def test_default_and_format_override(browser, scenario, lang, locale, browser_locale, words, form):
     path, now = scenario
-    with ReplicaServer(scenario=str(path), era="p4", seed=SEED, now=now, lang=lang, locale=locale, **FAST) as server:
+    with ReplicaServer(scenario=str(path), era="p4", seed=SEED, now=now, lang=lang, locale=locale,
+                       **FAST) as server:
         page = open_page(browser, server, browser_locale)
         try:
             assert page.evaluate("document.documentElement.getAttribute('loc')") == (lang or browser_locale)
@@ -282,6 +287,23 @@ def test_default_and_format_override(browser, scenario, lang, locale, browser_lo
             page.context.close()
 
 
+def test_language_changed_on_a_running_replica(browser, scenario):
+    path, now = scenario
+    with ReplicaServer(scenario=str(path), era="p5", seed=SEED, now=now, **FAST) as server:
+        page = open_page(browser, server, "en-US")
+        try:
+            open_chat(page, "Ilse Marten")
+            assert separators(page)[-1] == "Today"
+            server.settings(lang="fr-FR")  # open pages reload in the new language
+            page.wait_for_function("document.documentElement.lang === 'fr-FR'")
+            page.wait_for_selector("#pane-side span[title]")
+            open_chat(page, "Ilse Marten")
+            assert separators(page)[-2:] == ["Hier", "Aujourd’hui"]
+            assert page.locator("#main span[aria-label='Vous:']").count() == 3
+        finally:
+            page.context.close()
+
+
 def test_served_shell_carries_the_page_language(scenario):
     path, now = scenario
     for era, attr in (("p6", "lang"), ("p4", "loc")):
@@ -289,7 +311,8 @@ def test_served_shell_carries_the_page_language(scenario):
             shell = urllib.request.urlopen(urllib.request.Request(server.url, headers={"User-Agent": UA})).read()
         assert f' {attr}="tr-TR"'.encode() in shell
         with ReplicaServer(scenario=str(path), era=era, seed=SEED, now=now, **FAST) as server:  # the browser's
-            request = urllib.request.Request(server.url, headers={"User-Agent": UA, "Accept-Language": "fr-FR,fr;q=0.9"})
+            request = urllib.request.Request(server.url, headers={"User-Agent": UA,
+                                                                  "Accept-Language": "fr-FR,fr;q=0.9"})
             shell = urllib.request.urlopen(request).read()
         assert f' {attr}="fr-FR"'.encode() in shell
 
@@ -300,7 +323,8 @@ def test_every_language_has_every_word(browser, scenario):
         page = browser.new_page(user_agent=UA)
         try:
             page.goto(server.url)
-            tables = page.evaluate("import('/static/i18n.js').then(m => Object.fromEntries(Object.entries(m.WORDS).map(([k, v]) => [k, Object.keys(v).sort()])))")
+            tables = page.evaluate("""import('/static/i18n.js').then(m => Object.fromEntries(
+                Object.entries(m.WORDS).map(([k, v]) => [k, Object.keys(v).sort()])))""")
         finally:
             page.close()
     from kenny_wa.replica.state import LANGUAGES
