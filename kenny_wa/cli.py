@@ -86,14 +86,19 @@ def _record_paired(settings: Settings) -> None:
 def _cmd_replica(args: argparse.Namespace, settings: Settings) -> int:
     from kenny_wa.replica import serve
 
-    serve(
-        scenario=args.scenario,
-        port=args.port,
-        era=args.era,
-        locale=args.locale,
-        latency_ms=args.latency_ms,
-        seed=args.seed,
-    )
+    try:
+        serve(
+            scenario=args.scenario,
+            port=args.port,
+            era=args.era,
+            locale=args.locale,
+            latency_ms=args.latency_ms,
+            seed=args.seed,
+            lang=args.lang,
+        )
+    except ValueError as e:  # e.g. a page language (--lang) the replica has no words for
+        print(f"kenny-wa replica: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -179,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="default", help="scenario name or JSON file")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--era", choices=("p6", "p5", "p4"), default="p6")
-    p.add_argument("--locale", default=None, help="e.g. en-US, en-GB, pt-BR")
+    p.add_argument("--lang", default=None, help="the page language, e.g. pt-BR (default: the browser's)")
+    p.add_argument("--locale", default=None, help="date and time formats only (default: --lang)")
     p.add_argument("--latency-ms", type=int, default=300)
     p.add_argument("--seed", type=int, default=1)
     p = add("extract-html", _cmd_extract_html, "run the extractor on a saved WhatsApp Web page or fragment")

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .server import ReplicaServer, serve
+from .state import LANGUAGES
 
-__all__ = ["ReplicaServer", "serve"]
+__all__ = ["LANGUAGES", "ReplicaServer", "serve"]

@@ -53,6 +53,7 @@ class Message:
     reactions: tuple[tuple[str, int], ...] = ()
     attachment: Attachment | None = None
     receipt: str = "read"  # read | delivered | sent (own messages only)
+    notice: tuple[str, ...] = ()  # system rows: (words key, actor, other), worded by the page
 
     @property
     def is_message(self) -> bool:

@@ -15,9 +15,6 @@ _EMOJI = (
 )
 _TOKEN = re.compile(f"({_URL})|({_EMOJI})")
 
-KIND_LABEL = {"image": "Photo", "video": "Video", "gif": "GIF", "voice": "Voice message",
-              "sticker": "Sticker", "document": "Document"}
-
 
 def segments(text: str | None) -> list[list[str]]:
     """[["t", text] | ["a", url] | ["e", emoji]] so the page renders links and emoji images."""
@@ -43,12 +40,14 @@ def _person(msg: Message) -> dict | None:
             "push": c.push_name, "lid": c.lid}
 
 
-def summary_text(msg: Message) -> str:
+def summary_text(msg: Message) -> str | None:
+    """The text a preview or quote shows, if the message has one; the page supplies the words
+    for the rest (kind labels, the deleted texts) in its own language."""
     if msg.kind == "deleted":
-        return "You deleted this message" if msg.is_outgoing else "This message was deleted"
+        return None
     if msg.kind == "document":
         return msg.text or msg.attachment.filename
-    return msg.text or KIND_LABEL.get(msg.kind, "")
+    return msg.text
 
 
 def message(msg: Message, by_id: dict[str, Message]) -> dict:
@@ -66,8 +65,10 @@ def message(msg: Message, by_id: dict[str, Message]) -> dict:
     }
     if msg.quoted_id and msg.quoted_id in by_id:
         q = by_id[msg.quoted_id]
-        d["quoted"] = {"author": "You" if q.is_outgoing else q.sender.display,
+        d["quoted"] = {"author": None if q.is_outgoing else q.sender.display, "out": q.is_outgoing,
                        "segs": segments(summary_text(q)), "kind": q.kind}
+    if msg.kind == "system":
+        d["text"], d["notice"] = msg.text, list(msg.notice) or None
     att = msg.attachment
     if att is not None and msg.kind != "deleted":
         a: dict = {"mt": att.media_type, "w": att.width, "h": att.height, "size": att.size,
@@ -83,7 +84,7 @@ def message(msg: Message, by_id: dict[str, Message]) -> dict:
 
 def chat(c: Chat) -> dict:
     last = next((m for m in reversed(c.messages) if m.is_message), c.messages[-1])
-    preview = summary_text(last) if last.is_message else (last.text or "")
+    preview = summary_text(last) if last.is_message else last.text
     return {
         "jid": c.jid,
         "title": c.title,
@@ -94,6 +95,7 @@ def chat(c: Chat) -> dict:
         "muted": c.muted,
         "participants": [p.display for p in c.participants],
         "preview": {"text": preview, "out": last.is_outgoing, "kind": last.kind,
+                    "notice": list(last.notice) or None,
                     "receipt": last.receipt if last.is_outgoing else None,
                     "author": (last.sender.display if c.is_group and last.sender and last.is_message
                                and not last.is_outgoing else None)},

@@ -172,7 +172,7 @@ def _generate_chat(
         if chat.is_group:
             creator = rng.choice(people)
             msgs.append(Message(uid.msg(creator.device), chat.jid, first, "system", False, creator,
-                                text=f'{creator.display} created group "{chat.title}"'))
+                                notice=("created", creator.display, chat.title)))
     sender: Contact | None = rng.choice(people)
     out = False
     for i, ts in enumerate(times):
@@ -183,7 +183,7 @@ def _generate_chat(
             actor, other = rng.choice(people), rng.choice(people)
             tpl = rng.choice(vocab.SYSTEM_TEMPLATES)
             msgs.append(Message(uid.msg(actor.device), chat.jid, ts, "system", False, actor,
-                                text=tpl.format(actor=actor.display, other=other.display)))
+                                notice=(tpl, actor.display, other.display)))
         device = _own_device(rng) if out else sender.device
         msg = Message(uid.msg(device), chat.jid, ts, _pick_kind(rng, media_ratio), out,
                       None if out else sender)

@@ -23,6 +23,15 @@ def _template(name: str) -> bytes:
     return (STATIC / name).read_bytes()
 
 
+def _shell_in(shell: bytes, lang: str) -> bytes:
+    """The served shell's <html lang> (2026) or loc (2024) in the page language; the page app
+    words the rest when it boots."""
+    tag = lang.encode("ascii", "ignore")
+    for attr in (b"lang", b"loc"):
+        shell = shell.replace(b" " + attr + b'="en"', b" " + attr + b'="' + tag + b'"', 1)
+    return shell
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -120,7 +129,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, _template("unsupported.html"), "text/html; charset=utf-8")
             return
         name = "shell-2024.html" if self.state.settings.era == "p4" else "shell-2026.html"
-        self._send(200, _template(name), "text/html; charset=utf-8")
+        self._send(200, _shell_in(_template(name), self._page_lang()), "text/html; charset=utf-8")
+
+    def _page_lang(self) -> str:
+        """The language the shell is served in: the setting, else the browser's first choice."""
+        accept = (self.headers.get("Accept-Language") or "").split(",")[0].split(";")[0].strip()
+        return self.state.settings.lang or accept or "en"
 
     def _static(self, name: str) -> None:
         target = (STATIC / name).resolve()
@@ -143,7 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
         if name == "boot":
             auth = st.boot(q.get("token"), q.get("tab", ""))
             s = st.settings
-            self._json({"auth": auth, "era": s.era, "locale": s.locale, "own_name": st.scenario.own_name,
+            self._json({"auth": auth, "era": s.era, "lang": s.lang, "locale": s.locale,
+                        "caps_separators": s.caps_separators, "own_name": st.scenario.own_name,
                         "qr_rotation_ms": s.qr_rotation_ms, "qr_max_rotations": s.qr_max_rotations,
                         "loading_ms": s.loading_ms, "boot_ms": s.boot_ms, "poll_ms": s.poll_ms,
                         "settings_version": st.settings_version})
@@ -237,13 +252,19 @@ class ReplicaServer:
 
     with ReplicaServer(scenario="default", era="p6", seed=1, latency_ms=0) as r:
         r.url; r.pair(); r.ground_truth(); r.add_message(chat, "hi"); r.expire(); r.stats()
+
+    ``lang`` is the page language (WhatsApp Web's own setting: words and formats; None = the
+    browser's), ``locale`` overrides its date and time formats only; the browser's own locale
+    is the Playwright context's (``browser.new_context(locale=…)``).
     """
 
     def __init__(self, scenario: str = "default", era: str = "p6", seed: int = 1,
                  latency_ms: int = 300, locale: str | None = None, port: int = 0,
-                 host: str = "127.0.0.1", now: dt.datetime | None = None, **settings: object) -> None:
+                 host: str = "127.0.0.1", now: dt.datetime | None = None, lang: str | None = None,
+                 **settings: object) -> None:
         scn = _load(scenario, seed, now)
-        cfg = Settings(era=era, locale=locale, latency_ms=latency_ms)
+        cfg = Settings(era=era, latency_ms=latency_ms)
+        cfg.update({"lang": lang, "locale": locale})
         cfg.update(settings)
         self.state = ReplicaState(scn, cfg)
         self._httpd = _Server((host, port), self.state)
@@ -308,10 +329,10 @@ def _load(name: str, seed: int, now: dt.datetime | None) -> scenario.Scenario:
 
 
 def serve(scenario: str = "default", port: int = 0, era: str = "p6", locale: str | None = None,
-          latency_ms: int = 300, seed: int = 1) -> None:
+          latency_ms: int = 300, seed: int = 1, lang: str | None = None) -> None:
     """Serve the replica on 127.0.0.1 until interrupted; prints the URL (the CLI entry point)."""
     r = ReplicaServer(scenario=scenario, era=era, seed=seed, latency_ms=latency_ms, locale=locale,
-                      port=port)
+                      port=port, lang=lang)
     print(f"WhatsApp Web replica ({r.scenario.name}, {era}) at {r.url}", flush=True)
     try:
         r._httpd.serve_forever()

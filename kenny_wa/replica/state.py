@@ -16,6 +16,8 @@ from .model import Message, Scenario
 from .scenario import floor_minute, make_attachment
 
 ERAS = ("p6", "p5", "p4")
+# Page languages whose words static/i18n.js has (en-US and en-GB share words, not formats)
+LANGUAGES = ("en-US", "en-GB", "pt-BR", "de-DE", "es-MX", "fr-FR", "tr-TR", "zh-CN")
 QR_CLIENT_FRESH_S = 1.5  # a page on the QR screen polls every poll_ms; older entries are closed pages
 PAIR_WINDOW_S = 2.0  # the phone "keeps scanning" briefly, so a page that polls right after pair() pairs too
 
@@ -23,7 +25,12 @@ PAIR_WINDOW_S = 2.0  # the phone "keeps scanning" briefly, so a page that polls 
 @dataclasses.dataclass(slots=True)
 class Settings:
     era: str = "p6"
-    locale: str | None = None  # None: the browser's own locale (navigator.language)
+    # WhatsApp Web's own language setting: its words and, unless ``locale`` is set, its date
+    # and time formats. None: the browser's language (navigator.language), English words if
+    # the replica has none for it.
+    lang: str | None = None
+    locale: str | None = None  # dates and times only, when they differ from ``lang``
+    caps_separators: bool = False  # date separators in capitals ("TODAY", "HOY", "18/09/2026")
     latency_ms: int = 300  # added to every history chunk request
     chunk_size: int = 40
     qr_rotation_ms: int = 20_000
@@ -42,6 +49,8 @@ class Settings:
                 raise ValueError(f"unknown setting {k!r}")
             if k == "era" and v not in ERAS:
                 raise ValueError(f"era must be one of {ERAS}")
+            if k == "lang" and v is not None and v not in LANGUAGES:
+                raise ValueError(f"lang must be one of {LANGUAGES} or None (the browser's), not {v!r}")
             setattr(self, k, v)
 
 

@@ -37,8 +37,5 @@ DOC_NAMES = (
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("minutes.txt", "text/plain"),
 )
-SYSTEM_TEMPLATES = (
-    "{actor} added {other}",
-    "{actor} changed the group description",
-    "{actor} changed this group's icon",
-)
+# Group notices by their key in the page's words (static/i18n.js `sys_<key>`)
+SYSTEM_TEMPLATES = ("added", "description", "icon")

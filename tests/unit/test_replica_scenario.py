@@ -133,3 +133,41 @@ def test_large_is_quick():
     assert len(scn.chats) == 200
     assert 48_000 <= n <= 52_000
     assert elapsed < 15
+
+
+def test_ground_truth_does_not_change_with_the_page_language():
+    from kenny_wa.replica.state import LANGUAGES, ReplicaState, Settings
+
+    def truth(**lang):
+        state = ReplicaState(scenario.load("small", seed=3, now=NOW), Settings(**lang))
+        return {k: v for k, v in state.ground_truth().items() if k != "generated_at"}
+
+    english = truth()
+    assert all(truth(lang=lang, caps_separators=True) == english for lang in LANGUAGES)
+
+
+def test_page_language_must_be_one_the_replica_speaks():
+    from kenny_wa.replica.state import Settings
+
+    settings = Settings()
+    settings.update({"lang": "de-DE"})
+    assert settings.lang == "de-DE"
+    with pytest.raises(ValueError, match="lang must be one of"):
+        settings.update({"lang": "it-IT"})
+    settings.update({"lang": None})  # the browser's language again
+    assert settings.lang is None
+
+
+def test_page_words_are_not_in_the_payload(scn):
+    """Kind labels, deleted texts and "You" come from the page in its language, not the server."""
+    by_id = {m.id: m for c in scn.chats for m in c.messages}
+    rows = [payload.message(m, by_id) for c in scn.chats for m in c.messages]
+    quotes = [r["quoted"] for r in rows if "quoted" in r]
+    assert quotes and all(q["author"] is None for q in quotes if q["out"])
+    msgs = list(by_id.values())
+    deleted = [m for m in msgs if m.kind == "deleted"]
+    bare_photos = [m for m in msgs if m.kind == "image" and not m.text]
+    assert deleted and bare_photos
+    assert all(payload.summary_text(m) is None for m in deleted + bare_photos)
+    notices = [r for r in rows if r["kind"] == "system"]
+    assert notices and all(r["notice"][0] in {"created", "added", "description", "icon"} for r in notices)

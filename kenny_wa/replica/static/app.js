@@ -2,6 +2,7 @@
 import { S, h, icon, p6, tid, api } from './dom.js';
 import { buildSide, renderList } from './chatlist.js';
 import { openChat, refreshOpen } from './conversation.js';
+import { t, pageLang } from './i18n.js';
 
 const TOKEN_KEY = 'WAToken2';
 const CLIENT_KEY = 'WABrowserId';
@@ -39,9 +40,9 @@ async function bootProgress(ms) {
 
 function unsupported() {
   screen('unsupported', h('div', { class: 'landing-wrapper unsupported-browser' }, h('div', { class: 'landing-main' },
-    h('h1', { class: 'landing-title' }, 'WhatsApp works with Google Chrome 60+'),
-    h('p', {}, 'To use WhatsApp, update Chrome or use Mozilla Firefox, Safari, Microsoft Edge or Opera.'),
-    h('p', {}, h('a', { href: 'https://www.google.com/chrome/', target: '_blank', rel: 'noopener noreferrer' }, 'Update Google Chrome')))));
+    h('h1', { class: 'landing-title' }, t('unsupported_title')),
+    h('p', {}, t('unsupported_text')),
+    h('p', {}, h('a', { href: 'https://www.google.com/chrome/', target: '_blank', rel: 'noopener noreferrer' }, t('unsupported_link'))))));
 }
 
 // --- QR ------------------------------------------------------------------------------------
@@ -59,19 +60,15 @@ function drawQr(canvas, matrix) {
 async function showQr() {
   clearTimeout(qrTimer);
   const holder = h('div', { 'data-ref': '', class: '_akau x1n2onr6 qr-holder' }, h('span', {}));
-  const canvas = h('canvas', { 'aria-label': 'Scan this QR code to link a device!', role: 'img', width: '264', height: '264', class: 'x1n2onr6' });
+  const canvas = h('canvas', { 'aria-label': t('qr_label'), role: 'img', width: '264', height: '264', class: 'x1n2onr6' });
   holder.append(canvas);
   screen('qr', h('div', { class: 'landing-wrapper' },
     h('div', { class: 'landing-header' }, icon('wa-wordmark-refreshed'), h('span', {}, 'WhatsApp')),
     h('div', { class: 'landing-window' }, h('div', { class: 'landing-main x78zum5' },
       h('div', { class: 'x1iyjqo2' },
-        h('h1', { class: 'landing-title' }, 'Log into WhatsApp Web'),
-        h('ol', { id: 'link-device-instructions-list', class: 'x1n2onr6' },
-          h('li', {}, 'Open WhatsApp on your phone'),
-          h('li', {}, 'Tap Menu or Settings and select Linked devices'),
-          h('li', {}, 'Tap on Link a device'),
-          h('li', {}, 'Point your phone to this screen to capture the code')),
-        h('div', { role: 'button', tabindex: '0', class: 'x1rg5ohu link-phone' }, 'Log in with phone number')),
+        h('h1', { class: 'landing-title' }, t('qr_title')),
+        h('ol', { id: 'link-device-instructions-list', class: 'x1n2onr6' }, t('qr_steps').map((step) => h('li', {}, step))),
+        h('div', { role: 'button', tabindex: '0', class: 'x1rg5ohu link-phone' }, t('phone_login'))),
       holder))));
   let rotations = 0;
   const rotate = async () => {
@@ -86,7 +83,7 @@ async function showQr() {
   };
   const idle = () => {
     if (S.screen !== 'qr') return;
-    const btn = h('button', { class: 'x1n2onr6 qr-reload' }, h('div', {}, icon('refresh-large')), h('div', {}, 'Click to reload QR code'));
+    const btn = h('button', { class: 'x1n2onr6 qr-reload' }, h('div', {}, icon('refresh-large')), h('div', {}, t('qr_reload')));
     btn.addEventListener('click', () => { holder.firstChild.replaceChildren(); rotations = 0; holder.classList.remove('idle'); rotate(); });
     holder.firstChild.replaceChildren(btn);
     holder.classList.add('idle');
@@ -100,8 +97,8 @@ async function showLoading(ms) {
   screen('loading', h('div', { class: '_alyo landing-loading' },
     h('div', { class: 'graphic' }, icon('lock-refreshed')),
     h('div', { class: 'progress' }, bar),
-    h('div', { class: 'main' }, 'Loading your chats'),
-    h('div', { class: 'secondary' }, icon('lock-small'), ' End-to-end encrypted')));
+    h('div', { class: 'main' }, t('loading_chats')),
+    h('div', { class: 'secondary' }, icon('lock-small'), ` ${t('encrypted')}`)));
   const steps = 10;
   for (let i = 1; i <= steps; i++) {
     await sleep(ms / steps);
@@ -117,7 +114,7 @@ async function loadChats() {
 
 function intro() {
   return h('div', { class: 'x1n2onr6 intro', 'data-asset-intro-image-light': 'true' },
-    h('h1', {}, 'WhatsApp Web'), h('div', {}, 'Send and receive messages without keeping your phone online.'));
+    h('h1', {}, t('intro_title')), h('div', {}, t('intro_text')));
 }
 
 async function showMain() {
@@ -136,23 +133,21 @@ async function showMain() {
 }
 
 // --- conflict / logout -------------------------------------------------------------------------
-const CONFLICT_TEXT = "WhatsApp is open in another window. Click 'Use here' to use WhatsApp in this window.";
-
 function showConflict() {
   if (document.querySelector('[data-animate-modal-popup]')) return;
-  const close = h('div', { role: 'button', tabindex: '0', 'data-testid': 'popup-controls-cancel', class: 'x14m1o6m btn' }, h('div', {}, 'Close'));
-  const use = h('div', { role: 'button', tabindex: '0', 'data-testid': 'popup-controls-ok', class: 'x14m1o6m btn primary' }, h('div', {}, 'Use here'));
+  const close = h('div', { role: 'button', tabindex: '0', 'data-testid': 'popup-controls-cancel', class: 'x14m1o6m btn' }, h('div', {}, t('close')));
+  const use = h('div', { role: 'button', tabindex: '0', 'data-testid': 'popup-controls-ok', class: 'x14m1o6m btn primary' }, h('div', {}, t('use_here')));
   const modal = h('div', { 'data-animate-modal-backdrop': 'true', class: 'x10l6tqk modal-backdrop' },
     h('div', { role: 'dialog', 'aria-modal': 'true', 'data-animate-modal-popup': 'true', 'data-testid': tid('confirm-popup'), class: 'x1n2onr6 modal' },
       h('div', { 'data-animate-modal-body': 'true', class: 'x1n2onr6' },
-        h('div', { 'data-testid': 'popup-contents', class: 'x1n2onr6' }, CONFLICT_TEXT),
+        h('div', { 'data-testid': 'popup-contents', class: 'x1n2onr6' }, t('conflict')),
         h('div', { class: 'x78zum5 popup-controls' }, close, use))));
   use.addEventListener('click', takeover);
   close.addEventListener('click', () => {
     S.conflictClosed = true;
-    const again = h('div', { role: 'button', tabindex: '0', 'data-testid': 'popup-controls-ok', class: 'x14m1o6m btn primary' }, 'Use here');
+    const again = h('div', { role: 'button', tabindex: '0', 'data-testid': 'popup-controls-ok', class: 'x14m1o6m btn primary' }, t('use_here'));
     again.addEventListener('click', takeover);
-    screen('closed', h('div', { class: 'landing-wrapper' }, h('div', { class: 'landing-main' }, h('div', {}, CONFLICT_TEXT), again)));
+    screen('closed', h('div', { class: 'landing-wrapper' }, h('div', { class: 'landing-main' }, h('div', {}, t('conflict')), again)));
   });
   (document.getElementById('wa-popovers-bucket') || document.body).append(modal);
 }
@@ -208,11 +203,11 @@ function recordInteractions() {
   const queue = [];
   let timer = null;
   const flush = () => { timer = null; const batch = queue.splice(0); if (batch.length) api('interactions', {}, batch).catch(() => {}); };
-  const where = (t) => {
-    if (!(t instanceof Element)) return null;
-    if (t.closest('[data-tab="10"]')) return 'compose';
-    if (t.closest('button[aria-label="Send"]')) return 'send';
-    if (t.closest('footer')) return 'footer';
+  const where = (el) => {
+    if (!(el instanceof Element)) return null;
+    if (el.closest('[data-tab="10"]')) return 'compose';
+    if (el.closest('footer button.send')) return 'send';
+    if (el.closest('footer')) return 'footer';
     return null;
   };
   const handler = (e) => {
@@ -232,6 +227,16 @@ function recordInteractions() {
   }
 }
 
+// The served shell was written before the page knew its language (when the browser's decides).
+function speakPageLanguage() {
+  const root = document.documentElement;
+  root.setAttribute(root.hasAttribute('loc') ? 'loc' : 'lang', pageLang());
+  document.querySelectorAll('#wa_web_initial_startup ._apds, #initial_startup .secondary').forEach((el) => {
+    const text = [...el.childNodes].reverse().find((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (text) text.textContent = text.textContent.match(/^\s*/)[0] + t('encrypted');
+  });
+}
+
 // --- boot ---------------------------------------------------------------------------------------
 async function main() {
   S.client = localStorage.getItem(CLIENT_KEY) || crypto.randomUUID();
@@ -240,7 +245,10 @@ async function main() {
   S.tab = crypto.randomUUID();
   cfg = await (await fetch(`/__replica/page/boot?token=${encodeURIComponent(S.token || '')}&tab=${S.tab}`)).json();
   S.era = cfg.era;
+  S.lang = cfg.lang;
   S.locale = cfg.locale;
+  S.capsSeparators = cfg.caps_separators;
+  speakPageLanguage();
   S.ownName = cfg.own_name;
   S.settingsVersion = cfg.settings_version;
   await bootProgress(cfg.boot_ms);

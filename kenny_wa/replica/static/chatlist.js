@@ -1,6 +1,7 @@
 // The left pane: #side, the search box, filters and the virtualised chat list grid (#pane-side).
 import { S, h, icon, wdsIcon, p6, tid, bidi, attachFiber } from './dom.js';
 import * as fmt from './fmt.js';
+import { t, summary } from './i18n.js';
 
 const ROW_H = 72;
 const OVERSCAN = 4;
@@ -21,18 +22,19 @@ function visibleChats() {
 
 function preview(c) {
   const p = c.preview;
-  const title = (p.out ? 'You: ' : '') + p.text;
+  const text = summary(p);
+  const title = (p.out ? t('you_prefix') : '') + text;
   const kindIcon = { image: 'status-image', video: 'status-video', gif: 'status-gif', voice: 'status-ptt', document: 'status-document', sticker: 'status-sticker', deleted: 'recalled' }[p.kind];
   return h('span', { 'data-testid': tid('last-msg-status'), title, class: 'x78zum5 x1cy8zhl x1iyjqo2 _ao3e' },
-    p.out && p.receipt ? (p6() ? wdsIcon(p.receipt === 'read' ? 'wds-ic-read' : p.receipt === 'delivered' ? 'wds-ic-delivered' : 'wds-ic-sent', { 'aria-label': ` ${p.receipt[0].toUpperCase()}${p.receipt.slice(1)} ` }) : icon(p.receipt === 'sent' ? 'msg-check' : 'msg-dblcheck')) : null,
+    p.out && p.receipt ? (p6() ? wdsIcon(p.receipt === 'read' ? 'wds-ic-read' : p.receipt === 'delivered' ? 'wds-ic-delivered' : 'wds-ic-sent', { 'aria-label': t(p.receipt) }) : icon(p.receipt === 'sent' ? 'msg-check' : 'msg-dblcheck')) : null,
     p.author ? h('span', { dir: 'auto', class: '_ao3e' }, h('span', { dir: 'auto' }, bidi(p.author)), h('span', {}, ': ')) : null,
     kindIcon ? icon(kindIcon) : null,
-    h('span', { dir: 'ltr', class: 'x1iyjqo2 x6ikm8r x10wlt62 _ao3e' }, p.text));
+    h('span', { dir: 'ltr', class: 'x1iyjqo2 x6ikm8r x10wlt62 _ao3e' }, text));
 }
 
 function unread(c) {
   if (!c.unread) return null;
-  const label = `${c.unread.toLocaleString(S.locale || undefined)} unread message${c.unread === 1 ? '' : 's'}`;
+  const label = t('unread', { n: c.unread, count: fmt.count(c.unread) });
   return h('span', { 'data-testid': tid('icon-unread-count'), 'aria-label': label, class: 'x1rg5ohu x1xaadd7 x1f6kntn' }, h('span', { class: 'x140p0ai' }, String(c.unread)));
 }
 
@@ -64,7 +66,7 @@ function row(c, index, total) {
       h('div', { class: '' }, h('div', { tabindex: '-1', 'aria-selected': selected, role: 'row' }, cell(c))));
   }
   el.__jid = c.jid;
-  el.__sig = `${index}|${c.t}|${c.unread}|${c.preview.text}|${selected}`;
+  el.__sig = `${index}|${c.t}|${c.unread}|${summary(c.preview)}|${selected}`;
   return el;
 }
 
@@ -74,7 +76,7 @@ export function renderList() {
   const searching = !!S.query.trim();
   const offset = searching ? 1 : 0; // the "Chats" section header row in search results
   grid.setAttribute('aria-rowcount', String(list.length + offset));
-  grid.setAttribute('aria-label', searching ? 'Search results.' : 'Chat list');
+  grid.setAttribute('aria-label', t(searching ? 'search_results' : 'chat_list'));
   grid.style.height = `${(list.length + offset) * ROW_H}px`;
   const top = pane.scrollTop - grid.offsetTop;
   const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN - offset);
@@ -86,7 +88,7 @@ export function renderList() {
   }
   const header = grid.querySelector(':scope > .search-header');
   if (searching && !header) {
-    grid.prepend(h('div', { role: 'row', class: 'search-header x10l6tqk', style: `height: ${ROW_H}px; transform: translateY(0px);` }, h('div', { class: 'x1n2onr6' }, h('span', { class: 'x1rg5ohu' }, 'Chats'))));
+    grid.prepend(h('div', { role: 'row', class: 'search-header x10l6tqk', style: `height: ${ROW_H}px; transform: translateY(0px);` }, h('div', { class: 'x1n2onr6' }, h('span', { class: 'x1rg5ohu' }, t('chats')))));
   } else if (!searching && header) header.remove();
   for (const [jid, i] of want) {
     const c = list[i];
@@ -107,15 +109,15 @@ function searchBox() {
     renderList();
   };
   if (p6()) {
-    box = h('input', { type: 'text', role: 'textbox', 'data-tab': '3', 'aria-label': 'Search or start a new chat', placeholder: 'Search or start a new chat', 'aria-autocomplete': 'list', class: 'selectable-text x1n2onr6 xy9co9w x1iyjqo2 search-input', value: '' });
+    box = h('input', { type: 'text', role: 'textbox', 'data-tab': '3', 'aria-label': t('search_placeholder'), placeholder: t('search_placeholder'), 'aria-autocomplete': 'list', class: 'selectable-text x1n2onr6 xy9co9w x1iyjqo2 search-input', value: '' });
   } else {
-    box = h('div', { contenteditable: 'true', role: 'textbox', spellcheck: 'true', 'data-tab': '3', 'data-lexical-editor': 'true', 'aria-label': 'Search input textbox', title: 'Search input textbox', class: 'lexical-rich-text-input x1hx0egp x6ikm8r x1odjw0f x1k6rcq7 search-input' });
+    box = h('div', { contenteditable: 'true', role: 'textbox', spellcheck: 'true', 'data-tab': '3', 'data-lexical-editor': 'true', 'aria-label': t('search_legacy'), title: t('search_legacy'), class: 'lexical-rich-text-input x1hx0egp x6ikm8r x1odjw0f x1k6rcq7 search-input' });
   }
   box.addEventListener('input', onTyped);
   box.addEventListener('keydown', (e) => {
     if (e.isTrusted && e.key === 'Escape') { if (box.tagName === 'INPUT') box.value = ''; else box.textContent = ''; S.query = ''; renderList(); }
   });
-  return h('div', { class: 'x1n2onr6 search-wrap' }, h('button', { 'aria-label': 'Search', class: 'x14m1o6m' }, icon('search')), box);
+  return h('div', { class: 'x1n2onr6 search-wrap' }, h('button', { 'aria-label': t('search'), class: 'x14m1o6m' }, icon('search')), box);
 }
 
 function filters() {
@@ -125,14 +127,14 @@ function filters() {
     return b;
   };
   return h('div', { role: 'tablist', 'aria-label': 'chat-list-filters', class: 'x78zum5 filters' },
-    chip('all-filter', 'All', 'all'), chip('unread-filter', 'Unread', 'unread'), chip('favorites-filter', 'Favorites', 'favorites'), chip('group-filter', 'Groups', 'groups'));
+    chip('all-filter', t('filter_all'), 'all'), chip('unread-filter', t('filter_unread'), 'unread'), chip('favorites-filter', t('filter_favorites'), 'favorites'), chip('group-filter', t('filter_groups'), 'groups'));
 }
 
 function archivedEntry() {
   const n = S.chats.filter((c) => c.archived).length;
   if (!n) return null;
-  const b = h('div', { role: 'button', tabindex: '0', 'aria-label': 'Archived', class: 'x1n2onr6 archived-row', style: `height: ${ROW_H}px;` },
-    icon('archived'), h('div', { class: 'x1iyjqo2' }, 'Archived'), h('span', { class: 'x1rg5ohu' }, String(n)));
+  const b = h('div', { role: 'button', tabindex: '0', 'aria-label': t('archived'), class: 'x1n2onr6 archived-row', style: `height: ${ROW_H}px;` },
+    icon('archived'), h('div', { class: 'x1iyjqo2' }, t('archived')), h('span', { class: 'x1rg5ohu' }, String(n)));
   b.addEventListener('click', () => { S.view = 'archived'; buildSide(document.getElementById('side').parentElement, onOpen); });
   return b;
 }
@@ -142,13 +144,13 @@ export function buildSide(parent, openChat) {
   rendered = new Map();
   const header = h('header', { class: 'x1n2onr6 side-header' },
     h('div', { class: 'x78zum5' }, S.view === 'archived'
-      ? [h('button', { 'aria-label': 'Back', class: 'x14m1o6m back' }, icon('back')), h('h1', {}, 'Archived')]
+      ? [h('button', { 'aria-label': t('back'), class: 'x14m1o6m back' }, icon('back')), h('h1', {}, t('archived'))]
       : [h('h1', { class: 'x1rg5ohu' }, 'WhatsApp'),
-        h('button', { 'aria-label': 'New chat', title: 'New chat', class: 'x14m1o6m' }, icon('chat'), icon('new-chat-outline')),
-        h('button', { 'aria-label': 'Menu', title: 'Menu', class: 'x14m1o6m' }, icon('menu'))]));
+        h('button', { 'aria-label': t('new_chat'), title: t('new_chat'), class: 'x14m1o6m' }, icon('chat'), icon('new-chat-outline')),
+        h('button', { 'aria-label': t('menu'), title: t('menu'), class: 'x14m1o6m' }, icon('menu'))]));
   const back = header.querySelector('.back');
   if (back) back.addEventListener('click', () => { S.view = 'all'; buildSide(parent, openChat); });
-  grid = h('div', { 'aria-label': 'Chat list', role: 'grid', 'aria-rowcount': '0', 'aria-colcount': '1', 'data-testid': tid('chat-list'), class: 'x1n2onr6 x1y1aw1k chat-grid' });
+  grid = h('div', { 'aria-label': t('chat_list'), role: 'grid', 'aria-rowcount': '0', 'aria-colcount': '1', 'data-testid': tid('chat-list'), class: 'x1n2onr6 x1y1aw1k chat-grid' });
   grid.addEventListener('click', (e) => {
     const r = e.target.closest('.chat-row');
     if (r && r.__jid) openChat(r.__jid);

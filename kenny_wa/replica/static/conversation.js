@@ -1,6 +1,7 @@
 // The right pane: #main with header, the message scroller (chunked history, virtualised rows) and composer.
 import { S, h, icon, wdsIcon, p6, tid, bidi, attachFiber, api } from './dom.js';
 import * as fmt from './fmt.js';
+import { t } from './i18n.js';
 import { messageRow, dateRow, phonePromptRow, inflate } from './messages.js';
 
 const KEEP_ABOVE = 2; // viewport heights kept rendered above/below; farther rows become empty shells
@@ -10,16 +11,16 @@ let spinner = null;
 
 function header(chat) {
   const title = bidi(chat.title);
-  const subtitle = chat.is_group ? [...chat.participants, 'You'].join(', ') : null;
+  const subtitle = chat.is_group ? [...chat.participants, t('you')].join(', ') : null;
   const el = h('header', { 'data-testid': tid('conversation-header'), class: 'x1n2onr6 conv-header' },
-    h('div', { role: 'button', title: 'Profile details', class: 'x1n2onr6 avatar' }, icon(chat.is_group ? 'default-group' : 'default-user')),
-    h('div', { role: 'button', title: 'Profile details', class: 'x1iyjqo2 title-block' },
+    h('div', { role: 'button', title: t('profile_details'), class: 'x1n2onr6 avatar' }, icon(chat.is_group ? 'default-group' : 'default-user')),
+    h('div', { role: 'button', title: t('profile_details'), class: 'x1iyjqo2 title-block' },
       h('div', {}, h('span', { dir: 'auto', title, 'data-testid': tid('conversation-info-header-chat-title'), class: 'x1iyjqo2 x6ikm8r x10wlt62 _ao3e' }, title)),
       subtitle ? h('div', { 'data-testid': tid('chat-subtitle'), class: 'x1iyjqo2 subtitle' }, h('span', { title: subtitle, class: 'x1iyjqo2 _ao3e' }, subtitle)) : null),
     h('div', { class: 'x78zum5' },
-      chat.is_group ? h('button', { 'aria-label': 'Get the app for calling', class: 'x14m1o6m' }, icon('video-call')) : null,
-      h('button', { 'aria-label': 'Search', class: 'x14m1o6m' }, icon('search-alt')),
-      h('button', { 'aria-label': 'Menu', class: 'x14m1o6m' }, icon('menu'))));
+      chat.is_group ? h('button', { 'aria-label': t('call_app'), class: 'x14m1o6m' }, icon('video-call')) : null,
+      h('button', { 'aria-label': t('search'), class: 'x14m1o6m' }, icon('search-alt')),
+      h('button', { 'aria-label': t('menu'), class: 'x14m1o6m' }, icon('menu'))));
   attachFiber(el, chat, 5);
   return el;
 }
@@ -27,15 +28,15 @@ function header(chat) {
 function composer() {
   const box = h('div', {
     contenteditable: 'true', role: 'textbox', spellcheck: 'true', 'data-tab': '10', 'data-lexical-editor': 'true',
-    'aria-label': 'Type a message', 'aria-placeholder': 'Type a message', 'aria-autocomplete': 'list', 'aria-owns': 'emoji-suggestion',
+    'aria-label': t('type_message'), 'aria-placeholder': t('type_message'), 'aria-autocomplete': 'list', 'aria-owns': 'emoji-suggestion',
     'data-testid': tid('conversation-compose-box-input'), tabindex: '10', class: 'lexical-rich-text-input x1hx0egp x6ikm8r x1odjw0f x1k6rcq7 compose',
     style: 'user-select: text; white-space: pre-wrap; word-break: break-word;',
   }, h('p', { class: 'selectable-text copyable-text x15bjb6t x1n2onr6' }, h('br')));
-  const send = h('button', { 'aria-label': 'Send', 'data-tab': '11', class: 'x14m1o6m send' },
+  const send = h('button', { 'aria-label': t('send'), 'data-tab': '11', class: 'x14m1o6m send' },
     p6() ? h('span', { 'data-icon': 'wds-ic-send-filled', 'aria-hidden': 'true' }, wdsIcon('wds-ic-send-filled')) : icon('send'));
   return h('footer', { class: 'x1n2onr6 composer' },
     h('div', { class: 'x78zum5' },
-      h('button', { 'aria-label': 'Attach', title: 'Attach', class: 'x14m1o6m' }, icon('plus-rounded')),
+      h('button', { 'aria-label': t('attach'), title: t('attach'), class: 'x14m1o6m' }, icon('plus-rounded')),
       h('div', { class: 'x1iyjqo2 compose-wrap' }, box),
       send));
 }
@@ -146,11 +147,11 @@ export async function openChat(chat, container) {
   const o = { chat, msgs: [], hasMore: false, phonePrompt: false, loading: true };
   S.open = o;
   spinner = h('div', { class: 'x10l6tqk msgs-spinner', hidden: true },
-    h('span', { role: 'progressbar', 'aria-label': 'Loading messages', 'data-testid': tid('msgs-loading-spinner'), class: 'x1n2onr6' }, icon('spinner')));
+    h('span', { role: 'progressbar', 'aria-label': t('loading_messages'), 'data-testid': tid('msgs-loading-spinner'), class: 'x1n2onr6' }, icon('spinner')));
   scroller = h('div', {
     tabindex: '0', role: 'application', 'data-tab': '8', 'data-scrolltracepolicy': 'wa.web.conversation.messages',
     'data-testid': tid('conversation-panel-messages'),
-    'aria-label': 'Message list. Press right arrow key on a message to open message context menu.',
+    'aria-label': t('message_list'),
     class: 'x1n2onr6 x1rife3k conv-scroller',
   });
   const main = h('div', { id: 'main', class: 'x1n2onr6 main-pane' }, header(chat),

@@ -1,6 +1,6 @@
 // Small DOM helpers shared by the replica's page modules, plus the React-fiber-like expandos.
 export const S = {
-  era: 'p6', locale: null, ownName: '', token: null, client: null, tab: null,
+  era: 'p6', lang: null, locale: null, capsSeparators: false, ownName: '', token: null, client: null, tab: null,
   chats: [], version: -1, settingsVersion: 0, open: null, screen: 'boot', view: 'all', query: '',
 };
 

@@ -1,9 +1,9 @@
 // Builders for the conversation rows of each DOM era (p6: Jul–Sep 2026, p5: Apr–Jun 2026, p4: ≤ Mar 2026).
 import { S, h, icon, wdsIcon, p6, tid, svg } from './dom.js';
 import * as fmt from './fmt.js';
+import { t, summary } from './i18n.js';
 
 const EMOJI_SRC = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
-const E2E_TEXT = 'Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Click to learn more.';
 const blobUrls = new Map(); // message id → blob: URL (kept for the page's lifetime, like the real media cache)
 
 export function packedId(m, chat) {
@@ -30,7 +30,7 @@ function senderName(m) {
 
 function receipt(m) {
   if (!m.out) return null;
-  const label = { read: ' Read ', delivered: ' Delivered ', sent: ' Sent ' }[m.receipt] || ' Pending ';
+  const label = t({ read: 'read', delivered: 'delivered', sent: 'sent' }[m.receipt] || 'pending');
   if (p6()) {
     const name = { read: 'wds-ic-read', delivered: 'wds-ic-delivered', sent: 'wds-ic-sent' }[m.receipt] || 'wds-ic-pending';
     return wdsIcon(name, { 'aria-label': label, role: 'img' });
@@ -41,7 +41,7 @@ function receipt(m) {
 
 function meta(m) {
   return h('div', { 'data-testid': tid('msg-meta'), class: 'x13yyeie xx3o462 x1a5l9x9 x6s0dn4 x78zum5' },
-    m.edited ? h('span', { 'data-testid': tid('msg-edited'), class: 'x1rg5ohu x1pg5gke' }, 'Edited') : null,
+    m.edited ? h('span', { 'data-testid': tid('msg-edited'), class: 'x1rg5ohu x1pg5gke' }, t('edited')) : null,
     h('span', { dir: 'auto', class: 'x1c4vz4f x2lah0s' }, fmt.time(m.t)),
     receipt(m));
 }
@@ -50,20 +50,21 @@ function author(m) {
   const s = m.sender;
   const name = s.saved ? s.display : s.push;
   return h('div', { class: '_ahxj _ahxz x78zum5 xw0s12w x1y4xi8', role: '' },
-    h('span', { 'data-testid': S.era === 'p4' ? null : 'author', dir: 'auto', 'aria-label': s.saved ? name : `Maybe ${name}`, class: '_ahxy _ao3e' }, name),
+    h('span', { 'data-testid': S.era === 'p4' ? null : 'author', dir: 'auto', 'aria-label': s.saved ? name : t('maybe', { name }), class: '_ahxy _ao3e' }, name),
     s.saved ? null : h('span', { class: '_ahx_', role: 'button' }, s.phone));
 }
 
 function quoted(q) {
+  const who = q.out ? t('you') : q.author;
   return h('div', { class: '_aju2' },
-    h('div', { role: 'button', 'aria-label': 'Quoted message', tabindex: '0', class: '_aju3 x1n2onr6' },
-      h('div', { class: '_ahxj x78zum5', role: '' }, h('span', { dir: 'auto', 'aria-label': q.author, class: '_ahxy _ao3e' }, q.author)),
-      h('div', { dir: 'ltr', role: 'button', class: 'x104kibb' }, h('span', { dir: 'auto', class: 'quoted-mention _ao3e' }, segs(q.segs)))));
+    h('div', { role: 'button', 'aria-label': t('quoted'), tabindex: '0', class: '_aju3 x1n2onr6' },
+      h('div', { class: '_ahxj x78zum5', role: '' }, h('span', { dir: 'auto', 'aria-label': who, class: '_ahxy _ao3e' }, who)),
+      h('div', { dir: 'ltr', role: 'button', class: 'x104kibb' }, h('span', { dir: 'auto', class: 'quoted-mention _ao3e' }, segs(q.segs.length ? q.segs : [['t', summary(q)]])))));
 }
 
 function forwarded(m) {
   return h('div', { 'data-testid': tid('forwarded-header'), class: 'x78zum5 x6s0dn4 x1k4tb9n' },
-    icon('forward-refreshed'), h('span', { class: 'x1rg5ohu' }, 'Forwarded'));
+    icon('forward-refreshed'), h('span', { class: 'x1rg5ohu' }, t('forwarded')));
 }
 
 function mediaBox(m, label, testid, extra = []) {
@@ -101,12 +102,12 @@ function body(m) {
       return withPrePlain(m, [q, h('div', { class: '_ahy5' }, h('div', { class: '_ahwq x6s0dn4 xaejkm2' }, textSpan(m.segs)))]);
     case 'deleted': {
       const inner = h('div', { class: 'x78zum5 x6s0dn4' }, icon('recalled'),
-        h('span', { dir: 'auto', class: 'x1rg5ohu _ao3e' }, m.out ? 'You deleted this message' : 'This message was deleted'));
+        h('span', { dir: 'auto', class: 'x1rg5ohu _ao3e' }, summary(m)));
       return S.era === 'p6' ? inner : withPrePlain(m, inner);
     }
     case 'image': {
       const provider = h('div', { 'data-testid': tid('media-url-provider'), class: 'x1n2onr6 x5yr21d xh8yej3', style: 'position: absolute; top: 0; left: 0; width: 100%; height: 100%;' });
-      const box = mediaBox(m, 'Open picture', 'image-thumb');
+      const box = mediaBox(m, t('open_picture'), 'image-thumb');
       box.append(provider);
       queueMicrotask(() => loadBlob(m, provider));
       const cap = m.segs.length
@@ -115,16 +116,16 @@ function body(m) {
       return [q, box, cap];
     }
     case 'video': {
-      const box = mediaBox(m, 'Play video', 'video-content', [icon('media-play'), h('span', { class: 'x1rg5ohu' }, fmt.duration(m.att.duration || 0))]);
+      const box = mediaBox(m, t('play_video'), 'video-content', [icon('media-play'), h('span', { class: 'x1rg5ohu' }, fmt.duration(m.att.duration || 0))]);
       return [box, m.segs.length ? withPrePlain(m, h('div', { class: '_ahy5' }, textSpan(m.segs))) : null];
     }
     case 'gif':
-      return mediaBox(m, 'Play GIF', null, [h('div', { class: '_ahmy' }, icon('tenor'))]);
+      return mediaBox(m, t('play_gif'), null, [h('div', { class: '_ahmy' }, icon('tenor'))]);
     case 'voice': {
       const d = m.att.duration || 0;
       return h('div', { class: 'x78zum5 x6s0dn4 _ak4b' },
-        h('span', { 'aria-label': 'Voice message', class: 'x1c4vz4f' }),
-        h('button', { 'aria-label': 'Play voice message', class: 'x14m1o6m x126ac8l' }, icon('audio-play')),
+        h('span', { 'aria-label': t('voice_message'), class: 'x1c4vz4f' }),
+        h('button', { 'aria-label': t('play_voice'), class: 'x14m1o6m x126ac8l' }, icon('audio-play')),
         h('div', { role: 'slider', tabindex: '0', 'aria-valuenow': '0', 'aria-valuemin': '0', 'aria-valuemax': String(d), 'aria-valuetext': `0:00/${fmt.duration(d)}`, class: 'x1n2onr6' },
           h('canvas', { width: '190', height: '24', class: 'x1lliihq' })),
         h('div', { 'aria-hidden': 'true', class: 'x1rg5ohu' }, fmt.duration(d)),
@@ -133,8 +134,8 @@ function body(m) {
     case 'document': {
       const a = m.att;
       const ext = (a.filename.split('.').pop() || '').toUpperCase();
-      const size = a.size >= 1e6 ? `${(a.size / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(a.size / 1e3))} kB`;
-      return h('div', { role: 'button', tabindex: '0', title: `Download "${a.filename}"`, 'data-testid': tid('document-thumb'), class: 'x78zum5 x6s0dn4 _ak4c' },
+      const size = a.size >= 1e6 ? `${fmt.decimal(a.size / 1e6)} MB` : `${fmt.count(Math.max(1, Math.round(a.size / 1e3)))} kB`;
+      return h('div', { role: 'button', tabindex: '0', title: t('download', { name: a.filename }), 'data-testid': tid('document-thumb'), class: 'x78zum5 x6s0dn4 _ak4c' },
         icon('document'),
         h('div', { class: 'x1iyjqo2' }, h('span', { dir: 'auto', title: a.filename, class: 'x1rg5ohu _ao3e' }, a.filename),
           h('div', { class: 'x78zum5' }, h('span', { title: ext }, ext), h('span', {}, ' • '), h('span', { title: size }, size))),
@@ -143,7 +144,7 @@ function body(m) {
     case 'sticker': {
       // No capture documents sticker markup (reference §2.7); every era gets an aria-label so
       // P4/P5, which have no test ids, still carry one accessible marker.
-      const box = h('div', { 'data-testid': tid('sticker'), 'aria-label': 'Sticker', role: 'img', class: 'x1n2onr6 _ak4d', style: 'width: 190px; height: 190px; position: relative;' });
+      const box = h('div', { 'data-testid': tid('sticker'), 'aria-label': t('sticker'), role: 'img', class: 'x1n2onr6 _ak4d', style: 'width: 190px; height: 190px; position: relative;' });
       queueMicrotask(() => loadBlob(m, box));
       return box;
     }
@@ -155,7 +156,7 @@ function body(m) {
 function reactions(m) {
   if (!m.reactions.length) return null;
   const [emoji, count] = m.reactions[0];
-  const label = count > 1 ? `Reactions ${emoji} ${count} in total. View reactions` : `reaction ${emoji}. View reactions`;
+  const label = t('reactions', { n: count > 1 ? count : 1, emoji });
   return h('div', { class: 'x1n2onr6 _ak4e' },
     h('button', { 'aria-label': label, 'data-testid': tid('reaction-bubble'), class: 'x14m1o6m' },
       segs([['e', emoji]]), count > 1 ? h('span', {}, String(count)) : null));
@@ -166,7 +167,7 @@ function bubble(m, ctx) {
   const first = ctx.first;
   const tailName = m.out ? 'tail-out' : 'tail-in';
   const tail = first && !m.fwd ? h('span', { 'aria-hidden': 'true', 'data-icon': tailName, 'data-testid': tid(tailName), class: 'x1n2onr6 x10l6tqk' }, svg(tailName, 8, 13)) : null;
-  const aria = h('span', { 'aria-label': m.out ? 'You:' : `${m.sender.display}:` });
+  const aria = h('span', { 'aria-label': m.out ? t('you_label') : `${m.sender.display}:` });
   const parts = [
     group && !m.out && first ? author(m) : null,
     m.fwd && m.kind !== 'deleted' ? forwarded(m) : null,
@@ -185,7 +186,7 @@ function bubble(m, ctx) {
 
 function systemContent(m) {
   const e2e = m.kind === 'e2e';
-  const inner = [e2e ? icon('lock-small') : null, h('span', { dir: 'auto', 'data-testid': tid('system_message'), class: 'x1rg5ohu _ao3e' }, e2e ? E2E_TEXT : m.text)];
+  const inner = [e2e ? icon('lock-small') : null, h('span', { dir: 'auto', 'data-testid': tid('system_message'), class: 'x1rg5ohu _ao3e' }, e2e ? t('e2e_notice') : summary(m))];
   return h('div', { class: 'focusable-list-item x1n2onr6' },
     h('div', { 'data-testid': tid('msg-notification-container'), class: '_amk4 x78zum5 xl56j7k' }, inner));
 }
@@ -214,5 +215,5 @@ export function dateRow(t) {
 export function phonePromptRow() {
   return h('div', { role: 'row', class: 'row-date' },
     h('div', { role: 'button', tabindex: '0', class: 'x1n2onr6 x78zum5 xl56j7k _amjw' },
-      icon('info'), h('span', { dir: 'auto', class: 'x1rg5ohu _ao3e' }, 'Click this message to load older messages from your phone')));
+      icon('info'), h('span', { dir: 'auto', class: 'x1rg5ohu _ao3e' }, t('phone_prompt'))));
 }
