@@ -431,7 +431,40 @@ NAVIGATION: Mapping[str, Candidates] = _ro(
             '[aria-label*="unread message" i]',
             '[aria-label*="não lida" i]',
         ),
+        # "Mark as unread" leaves the badge without a count; its label says so
+        "chat_row_marked_unread": (
+            '[aria-label="Marked as unread" i]',
+            '[aria-label*="marked as unread" i]',
+            '[aria-label*="marcada como não lida" i]',
+            '[aria-label*="marcado como no leído" i]',
+        ),
         "chat_row_muted": ('[data-testid="mute-notifications-refreshed"]',),
+        # the "Archived" entry above the chat list, and the way back from the Archived view
+        "archived_entry": (
+            '#pane-side [role="button"][aria-label="Archived"]',
+            '#side [role="button"][aria-label="Archived"]',
+            '#side button[aria-label="Archived"]',
+            '#side [role="button"][aria-label="Arquivadas"]',
+            '#side [role="button"][aria-label="Archivados"]',
+            '#side [role="button"][aria-label="Archiviate"]',
+        ),
+        "archived_back": (
+            '#side header [aria-label="Back"]',
+            '#side header [aria-label="Voltar"]',
+            '#side header [aria-label="Atrás"]',
+            '#side header [aria-label="Indietro"]',
+            '#side header [data-icon="back-refreshed"]',
+            '#side header [data-icon="back"]',
+        ),
+        # the chat row's context menu (right click) and its one item kenny-wa may choose
+        "chat_menu": ('#wa-popovers-bucket [role="application"]', '[role="application"] ul'),
+        "chat_menu_mark_unread": (
+            '[data-testid="mi-mark-unread"]',
+            '[role="application"] li [aria-label="Mark as unread"]',
+            '[role="application"] li [aria-label="Marcar como não lida"]',
+            '[role="application"] li [aria-label="Marcar como no leído"]',
+            '[role="application"] li [aria-label="Segna come da leggere"]',
+        ),
         "message_yourself_row": ('[data-testid="message-yourself-row"]',),
         "chat_filters": ('div[role="tablist"]', "#unread-filter", "#group-filter"),
         # search

@@ -128,7 +128,8 @@ async function showMain() {
   buildSide(two, (jid) => {
     const chat = S.chats.find((c) => c.jid === jid);
     if (!chat) return;
-    chat.unread = 0;
+    chat.unread = 0; // read by this linked device (the server records the receipts)
+    chat.marked_unread = false;
     openChat(chat, right).then(renderList);
     renderList();
   });
@@ -200,6 +201,7 @@ async function pollOnce() {
     await loadChats();
     renderList();
     await refreshOpen();
+    renderList();
   }
 }
 
