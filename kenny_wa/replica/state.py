@@ -178,7 +178,8 @@ class ReplicaState:
             if mode == "newer":
                 idx = next((i for i, m in enumerate(rows) if m.id == cursor), len(rows) - 1)
                 part, start = rows[idx + 1:], idx + 1
-                self._read_by_linked_device(chat)  # arrivals in the open chat are read at once
+                if any(m.is_message and not m.is_outgoing for m in part):
+                    self._read_by_linked_device(chat)  # arrivals in the open chat are read at once
             else:
                 end = len(rows)
                 if mode == "older":
