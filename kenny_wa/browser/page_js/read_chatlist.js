@@ -45,9 +45,12 @@
     const cell = first(row, "chat_row_cell");
     let unread = 0, marked = false;
     if (unreadEl) {
-      const digits = ((unreadEl.textContent || "") + " " + (unreadEl.getAttribute("aria-label") || "")).replace(/[.,\u00a0\s]/g, "").match(/\d+/);
+      // the label ("1,227 unread messages", pt "1.227 mensagens não lidas") else the text; only
+      // separators between digits go (label and text side by side would read "33" for 3)
+      const count = (t) => { const m = (t || "").replace(/[.,\u00a0\u202f\s](?=\d)/g, "").match(/\d+/); return m ? parseInt(m[0], 10) : null; };
+      const n = count(unreadEl.getAttribute("aria-label")) ?? count(unreadEl.textContent);
       // a badge without a count is the "marked unread" marker (or one we cannot read: the same)
-      if (digits) unread = parseInt(digits[0], 10); else marked = true;
+      if (n) unread = n; else marked = true;
     }
     const kind = first(row, "message_yourself_row") ? "self"
       : (!cell ? "other" : (!titleEl ? "other" : "chat"));
