@@ -101,7 +101,9 @@ def content_snippet(message: Message) -> str | None:
     return clean(message.text)
 
 
-def message_metadata(message: Message, *, agent_route: bool = False, archived: bool = False) -> dict[str, Any]:
+def message_metadata(
+    message: Message, *, agent_route: bool = False, archived: bool = False
+) -> dict[str, Any]:
     """The ``metadata`` jsonb: structural facts only (see the module docstring)."""
     return {
         "kind": message.kind,

@@ -141,7 +141,8 @@ def list_chat_rows(
     seen: dict[str, ChatRow] = {}
     for _ in range(MAX_LIST_WINDOWS):
         window = read_window(page)
-        rows = [row for row, _pinned in rows_from_window(window, now=now, settings=settings, archived=archived)]
+        found = rows_from_window(window, now=now, settings=settings, archived=archived)
+        rows = [row for row, _pinned in found]
         if collect(rows, seen, cutoff):
             break
         moved = _scroll(page, limiter, by=SCROLL_FRACTION)
@@ -351,11 +352,13 @@ def _wait_view(page: Page, view: str) -> bool:
 def _wait_marked(page: Page, row: ChatRow) -> bool:
     predicate = (
         "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
-        " const strip = (t) => (t || '').replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim();"
+        " const strip = (t) => (t || '')"
+        ".replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim();"
         " return w.rows.some((r) => r.kind === 'chat' && r.marked"
         " && ((arg.id && r.id === arg.id) || (!arg.id && strip(r.title) === arg.title))); }"
     )
-    return _wait(page, predicate, {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}, MENU_TIMEOUT_MS)
+    arg = {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}
+    return _wait(page, predicate, arg, MENU_TIMEOUT_MS)
 
 
 def _wait_subtitle(page: Page) -> str | None:

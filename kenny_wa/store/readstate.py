@@ -44,7 +44,8 @@ def record_deferred(
 @db.boundary
 def note_restore_pending(conn: psycopg.Connection, chat_id: str, source: str = SOURCE) -> None:
     """A chat is about to be opened under restore (the caller commits before the click)."""
-    db.cursor(conn).execute(QUERIES["unread_restore_pending"], {"source": source, "chat_id": clean_text(chat_id)})
+    params = {"source": source, "chat_id": clean_text(chat_id)}
+    db.cursor(conn).execute(QUERIES["unread_restore_pending"], params)
 
 
 @db.boundary

@@ -65,7 +65,8 @@ def test_badges_marker_menu_and_archived_view(tmp_path, era):
             assert chatlist.mark_unread(page, row, limiter=limiter)
             row = _rows(page, settings, now)[jid]
             assert row.marked_unread and row.unread == 0 and row.badged
-            assert next(c for c in replica.ground_truth()["chats"] if c["thread_external_id"] == jid)["marked_unread"]
+            now_truth = {c["thread_external_id"]: c for c in replica.ground_truth()["chats"]}
+            assert now_truth[jid]["marked_unread"]
             assert [(e["type"], e["target"]) for e in replica.interactions()] == [("menu", "mark_unread")]
 
             # the person reads it on the phone: the marker goes, nothing recorded for this device

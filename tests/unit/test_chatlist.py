@@ -42,7 +42,8 @@ def test_badge_marker_and_the_archived_view():
     marked = {**raw("Bo", "11:01", id="2@c.us"), "marked": True}
     plain = raw("Cy", "11:00", id="3@c.us")
     got = rows(counted, marked, plain)
-    assert [(r.unread, r.marked_unread, r.badged) for r in got] == [(4, False, True), (0, True, True), (0, False, False)]
+    assert [(r.unread, r.marked_unread, r.badged) for r in got] == [
+        (4, False, True), (0, True, True), (0, False, False)]
     assert not any(r.chat.archived for r in got)
     window = {"rows": [counted, plain]}
     archived = [r for r, _ in chatlist.rows_from_window(window, now=NOW, settings=SETTINGS, archived=True)]
