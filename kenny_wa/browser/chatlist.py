@@ -173,13 +173,18 @@ def enter_archived(page: Page, *, limiter: RateLimiter) -> bool:
     return True
 
 
-def leave_archived(page: Page) -> None:
-    """Back from the Archived view to the main list."""
+def leave_archived(page: Page) -> bool:
+    """Back from the Archived view to the main list; False (logged) when it did not come back.
+
+    Not UI drift: everything was read by then, and the next run starts from a fresh page.
+    """
     point = _find_control(page, "archived_back")
     if point is not None:
         _click(page, point)
     if point is None or not _wait_view(page, "main"):
-        raise errors.UiDrift("the main chat list did not come back from the Archived view")
+        log.warning("archived_view_not_left")
+        return False
+    return True
 
 
 def mark_unread(page: Page, row: ChatRow, *, limiter: RateLimiter) -> bool:
