@@ -456,8 +456,7 @@ NAVIGATION: Mapping[str, Candidates] = _ro(
             '#side header [data-icon="back-refreshed"]',
             '#side header [data-icon="back"]',
         ),
-        # the chat row's context menu (right click) and its one item kenny-wa may choose
-        "chat_menu": ('#wa-popovers-bucket [role="application"]', '[role="application"] ul'),
+        # the one item of the chat row's context menu (right click) kenny-wa may choose
         "chat_menu_mark_unread": (
             '[data-testid="mi-mark-unread"]',
             '[role="application"] li [aria-label="Mark as unread"]',
