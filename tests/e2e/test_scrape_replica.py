@@ -128,9 +128,15 @@ def test_incremental_opens_only_changed_chats(pw, tmp_path):
             cursors = {b.chat.chat_id: _cursor(b) for b in first if b.complete}
             target = next(b.chat for b in first if b.complete and not b.chat.is_group)
             added = replica.add_message(target.chat_id, "incremental hello")
-            # the page learns about the new message on its next poll (like the real one)
+            replica.phone_read(target.chat_id)  # read on the phone: no badge defers the chat
+            # the page learns about both on its next poll (like the real one)
             page.wait_for_function("() => document.body.innerText.includes('incremental hello')",
                                    timeout=15_000)
+            page.wait_for_function(
+                "(t) => { const row = [...document.querySelectorAll('#pane-side [role=row]')]"
+                ".find((r) => ((r.querySelector('span[title]') || {}).title || '').includes(t));"
+                " return row && !row.querySelector('[data-testid=icon-unread-count]'); }",
+                arg=target.title, timeout=15_000)
             progress = scrape.ScrapeProgress()
             second = list(scrape.scrape(page, settings, cursors=cursors,
                                         now=dt.datetime.now(dt.UTC), progress=progress))
