@@ -137,6 +137,10 @@ def summary_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
         "chats_synced",
         "chats_opened",
         "chats_total",
+        "chats_archived",
+        "deferred_unread",
+        "unread_restored",
+        "unread_restore_failed",
         "messages_fetched",
         "upserts",
         "inserted",
@@ -153,6 +157,8 @@ def summary_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [{"item": name, "value": _cell(summary.get(name))} for name in fields]
     for chat in summary.get("partial_chats") or []:
         rows.append({"item": f"partial {chat.get('chat_id')}", "value": str(chat.get("reason"))})
+    for ref in summary.get("deferred_chats") or []:
+        rows.append({"item": f"deferred {ref}", "value": "unread"})
     return rows
 
 

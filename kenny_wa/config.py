@@ -23,6 +23,7 @@ T = TypeVar("T")
 SELECTOR_PROFILES = ("auto", "p6", "p5", "p4")
 LOG_FORMATS = ("auto", "json", "console")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+UNREAD_POLICIES = ("defer", "restore", "read")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")
@@ -55,6 +56,9 @@ class Settings:
     image_max_pixels: int = 40_000_000
     page_timeout_seconds: int = 90
     history_stall_attempts: int = 4
+    include_archived: bool = True
+    unread_chats: str = "defer"  # defer | restore | read: see kenny_wa/unread.py
+    unread_defer_hours: int = 24  # 0 = defer without limit
     self_id: str = "me"
     state_dir: Path = Path.home() / ".local" / "state" / "kenny-wa"
     health_host: str = "127.0.0.1"
@@ -211,6 +215,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "IMAGE_MAX_PIXELS": ("image_max_pixels", _int(1, "pixels"), True),
     "WHATSAPP_PAGE_TIMEOUT_SECONDS": ("page_timeout_seconds", _int(1, "seconds"), True),
     "WHATSAPP_HISTORY_STALL_ATTEMPTS": ("history_stall_attempts", _int(1, "attempts"), True),
+    "WHATSAPP_INCLUDE_ARCHIVED": ("include_archived", _bool, True),
+    "WHATSAPP_UNREAD_CHATS": ("unread_chats", _choice(UNREAD_POLICIES), True),
+    "WHATSAPP_UNREAD_DEFER_HOURS": ("unread_defer_hours", _int(0, "hours"), True),
     "WHATSAPP_SELF_ID": ("self_id", _text, False),
     "KENNY_WA_STATE_DIR": ("state_dir", _path, True),
     "KENNY_WA_HEALTH_HOST": ("health_host", _text, True),

@@ -82,6 +82,8 @@ class Snapshot:
     backoff_until: dt.datetime | None = None
     totals: Mapping[str, int] = dataclasses.field(default_factory=dict)
     runs_by_status: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    unread_waiting: int = 0  # chats deferred for their unread badge
+    unread_oldest_at: dt.datetime | None = None  # since when the oldest of them waits
 
 
 def stale_after(interval_minutes: int) -> dt.timedelta:
@@ -129,13 +131,19 @@ def render_health(
         },
         "consecutive_failures": snapshot.consecutive_failures,
         "backoff_until": _iso(snapshot.backoff_until),
+        "deferred_unread": {
+            "chats": snapshot.unread_waiting,
+            "oldest_since": _iso(snapshot.unread_oldest_at),
+            "oldest_age_seconds": _age(snapshot.unread_oldest_at, now),
+        },
         "checked_at": _iso(now),
     }
     return (200 if healthy else 503), body
 
 
-def render_metrics(snapshot: Snapshot) -> str:
+def render_metrics(snapshot: Snapshot, *, now: dt.datetime | None = None) -> str:
     """Prometheus text exposition (format 0.0.4) of the snapshot."""
+    now = now or dt.datetime.now(dt.UTC)
     out: list[str] = []
     for name, column, help_text in COUNTERS:
         _family(out, name, "counter", help_text, [({}, snapshot.totals.get(column, 0))])
@@ -173,6 +181,20 @@ def render_metrics(snapshot: Snapshot) -> str:
         "gauge",
         "Unix time until which scheduled runs are skipped; 0 when not backing off.",
         [({}, snapshot.backoff_until.timestamp() if snapshot.backoff_until else 0)],
+    )
+    _family(
+        out,
+        "whatsapp_sync_deferred_unread_chats",
+        "gauge",
+        "Chats left unopened because they show an unread badge (WHATSAPP_UNREAD_CHATS=defer).",
+        [({}, snapshot.unread_waiting)],
+    )
+    _family(
+        out,
+        "whatsapp_sync_deferred_unread_oldest_seconds",
+        "gauge",
+        "How long the longest-waiting deferred chat has waited (0 when none waits).",
+        [({}, _age(snapshot.unread_oldest_at, now) or 0)],
     )
     session = normalise_session(snapshot.session_status)
     _family(
@@ -222,6 +244,10 @@ def _number(value: float | int | None) -> str:
     return str(int(value))
 
 
+def _age(since: dt.datetime | None, now: dt.datetime) -> float | None:
+    return None if since is None else round(max(0.0, (now - since).total_seconds()), 1)
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -236,8 +262,11 @@ def snapshot_from_rows(
     last_run: Mapping[str, Any] | None = None,
     *,
     pg_ready: bool = True,
+    waiting: Mapping[str, Any] | None = None,
 ) -> Snapshot:
-    """A Snapshot from ``store.get_sync_state``, ``store.metrics_snapshot`` and the latest run row."""
+    """A Snapshot from ``store.get_sync_state``, ``store.metrics_snapshot``, the latest run row
+    and ``store.unread_waiting``."""
+    waiting = waiting or {}
     state = state or {}
     metrics = metrics or {}
     last_run = last_run or {}
@@ -254,6 +283,8 @@ def snapshot_from_rows(
         backoff_until=backoff.as_aware_utc(state.get("backoff_until")),
         totals=totals,
         runs_by_status={str(k): int(v) for k, v in (metrics.get("runs_by_status") or {}).items()},
+        unread_waiting=int(waiting.get("chats") or 0),
+        unread_oldest_at=backoff.as_aware_utc(waiting.get("oldest")),
     )
 
 
@@ -278,10 +309,11 @@ def read_snapshot(pg_url: str) -> Snapshot:
                 state = store.get_sync_state(conn)
                 metrics = store.metrics_snapshot(conn)
                 last_run = store.last_run(conn)
+                waiting = store.unread_waiting(conn)
             except (errors.DatabaseUnavailable, psycopg.Error):
                 # reachable but not migrated yet (or a query failed): ready, nothing recorded
-                state, metrics, last_run = None, None, None
-            return snapshot_from_rows(state, metrics, last_run, pg_ready=True)
+                state, metrics, last_run, waiting = None, None, None, None
+            return snapshot_from_rows(state, metrics, last_run, pg_ready=True, waiting=waiting)
     except (psycopg.Error, OSError, errors.DatabaseUnavailable):
         return Snapshot(pg_ready=False)
 

@@ -101,7 +101,9 @@ def content_snippet(message: Message) -> str | None:
     return clean(message.text)
 
 
-def message_metadata(message: Message, *, agent_route: bool = False) -> dict[str, Any]:
+def message_metadata(
+    message: Message, *, agent_route: bool = False, archived: bool = False
+) -> dict[str, Any]:
     """The ``metadata`` jsonb: structural facts only (see the module docstring)."""
     return {
         "kind": message.kind,
@@ -115,6 +117,7 @@ def message_metadata(message: Message, *, agent_route: bool = False) -> dict[str
         "era": message.era,
         "reactions": [clean(r) for r in message.reactions],
         "agent_route": agent_route,
+        "archived": archived,  # the chat was read from the Archived view
     }
 
 
@@ -139,7 +142,9 @@ def message_row(
         "is_agent_channel": decision.is_agent_channel,
         "exclude_from_automation": decision.exclude_from_automation,
         "has_attachments": message.kind in MEDIA_KINDS,
-        "metadata": message_metadata(message, agent_route=decision.route_to_agent_queue),
+        "metadata": message_metadata(
+            message, agent_route=decision.route_to_agent_queue, archived=chat.archived
+        ),
     }
 
 

@@ -53,6 +53,7 @@ class Chat:
     last_activity: dt.datetime | None  # from the chat list row time, None if unparseable
     id_source: str  # "packed" | "fiber" | "state" | "title"
     participants: tuple[str, ...] = ()  # group members as shown in the header subtitle
+    archived: bool = False  # found in the Archived view, not the main list
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -41,6 +41,11 @@ class SyncSummary:
     chats_synced: int = 0
     chats_opened: int = 0
     chats_total: int = 0
+    chats_archived: int = 0  # of chats_total, listed in the Archived view
+    deferred_unread: int = 0  # badged chats left unopened (WHATSAPP_UNREAD_CHATS=defer)
+    deferred_chats: list[str] = dataclasses.field(default_factory=list)  # their chat references
+    unread_restored: int = 0  # chats read and marked unread again
+    unread_restore_failed: int = 0  # chats read whose "Mark as unread" did not take (retried)
     messages_fetched: int = 0
     upserts: int = 0
     inserted: int = 0

@@ -104,17 +104,20 @@ def _run_locked(
 
     run_id = None
     newest_seen: dt.datetime | None = None
+    tracker = scrape.ScrapeProgress()
     try:
         if not dry_run:
             run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
             _sweep_temp_files(settings)
         cursors = store.get_cursors(conn)
+        remembered = store.get_read_state(conn)
         _commit(conn)
         summary.run_id = run_id
+        journal = _Journal(conn, dry_run)
         with launch.browser_session(settings) as page:
             auth.wait_for_ready(page, settings)
-            tracker = scrape.ScrapeProgress()
-            for batch in scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker):
+            for batch in scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker,
+                                       remembered=remembered, journal=journal):
                 if not dry_run:
                     saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
                     _add_batch(summary, saved)
@@ -133,14 +136,41 @@ def _run_locked(
             on_session_expired(exc.status)
     finally:
         progress.close()
+        _count_read_state(summary, tracker)
     summary.seconds = round(time.monotonic() - started, 3)
     if run_id is not None:
         try:
+            store.record_deferred(conn, tracker.deferred, now=now, settle=tracker.listed_all)
             _record(conn, settings, summary, run_id, newest_seen)
         except errors.DatabaseUnavailable as exc:  # the run cannot be recorded: say so
             if summary.status in ("ok", "partial"):
                 summary.fail(exc)
             log.warning("sync_record_failed", kind=exc.status)
+
+
+class _Journal:
+    """The scrape's read-state journal in the database, committed at once (a dry run: none)."""
+
+    def __init__(self, conn: psycopg.Connection, dry_run: bool) -> None:
+        self.conn, self.dry_run = conn, dry_run
+
+    def opening(self, chat_id: str) -> None:
+        if not self.dry_run:
+            store.note_restore_pending(self.conn, chat_id)
+            _commit(self.conn)
+
+    def restored(self, chat_id: str) -> None:
+        if not self.dry_run:
+            store.note_restored(self.conn, chat_id)
+            _commit(self.conn)
+
+
+def _count_read_state(summary: SyncSummary, tracker) -> None:
+    summary.chats_archived = tracker.chats_archived
+    summary.deferred_unread = len(tracker.deferred)
+    summary.deferred_chats = [chat_ref(c) for c in tracker.deferred]
+    summary.unread_restored = tracker.restored
+    summary.unread_restore_failed = tracker.restore_failed
 
 
 def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None):

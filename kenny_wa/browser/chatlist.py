@@ -2,7 +2,8 @@
 
 The list is virtualised and re-orders, and its rows are recycled, so chats are collected by
 identity (the React fiber's chat id, else a ``title:`` fallback), never by row index. One
-evaluate per visible window (``page_js/read_chatlist.js``). Previews are never read.
+evaluate per visible window (``page_js/read_chatlist.js``). Previews are never read. The
+Archived view (the "Archived" entry above the list) is walked the same way.
 
 Opening clicks the row found again by identity in the current DOM, then checks the header
 (title and fiber id) before anything is read: a mis-click must never file messages under
@@ -33,6 +34,8 @@ OPEN_TIMEOUT_MS = 15_000  # the header of a clicked chat must show within this
 SUBTITLE_TIMEOUT_MS = 3_000  # group participants replace "click here for group info"
 OPEN_ATTEMPTS = 3
 MAX_LIST_WINDOWS = 500
+VIEW_TIMEOUT_MS = 10_000  # the Archived view (or the main list again) must show within this
+MENU_TIMEOUT_MS = 3_000  # the chat menu opens / the row shows the "marked unread" marker
 SCROLL_FRACTION = 0.8
 SELF_LABELS = frozenset({"you", "você", "voce", "tú", "tu", "vous", "du", "sen", "io"})
 GROUP_SUFFIX = "@g.us"
@@ -52,7 +55,13 @@ class ChatRow:
     list_time: listtime.ListTime | None
     raw_id: str | None  # the fiber id as the page spells it (for in-page matching)
     pinned: bool = False
-    unread: int = 0
+    unread: int = 0  # the badge's count
+    marked_unread: bool = False  # the badge without a count ("Mark as unread")
+
+    @property
+    def badged(self) -> bool:
+        """Does the row tell the person there is something unread?"""
+        return self.unread > 0 or self.marked_unread
 
 
 def strip_bidi(text: str | None) -> str:
@@ -67,9 +76,10 @@ def chat_key(raw_id: str | None, title: str) -> tuple[str, str]:
 
 
 def rows_from_window(
-    window: dict[str, Any], *, now: dt.datetime, settings: Settings
+    window: dict[str, Any], *, now: dt.datetime, settings: Settings, archived: bool = False
 ) -> list[tuple[ChatRow, bool]]:
-    """Pure: the chat rows of one window, each with whether it is older than nothing pins it."""
+    """Pure: the chat rows of one window, each with whether it is pinned; ``archived`` when
+    the window is of the Archived view."""
     out = []
     for raw in window.get("rows", []):
         if raw.get("kind") != "chat" or raw.get("archived"):
@@ -87,8 +97,10 @@ def rows_from_window(
             is_group=chat_id.endswith(GROUP_SUFFIX) or bool(raw.get("group")),
             last_activity=when.value if when else None,
             id_source=source,
+            archived=archived,
         )
-        row = ChatRow(chat, when, raw.get("id"), bool(raw.get("pinned")), int(raw.get("unread") or 0))
+        row = ChatRow(chat, when, raw.get("id"), bool(raw.get("pinned")), int(raw.get("unread") or 0),
+                      bool(raw.get("marked")))
         out.append((row, bool(raw.get("pinned"))))
     return out
 
@@ -112,9 +124,16 @@ def read_window(page: Page) -> dict[str, Any]:
 
 
 def list_chat_rows(
-    page: Page, settings: Settings, *, now: dt.datetime, cutoff: dt.datetime, limiter: RateLimiter
+    page: Page,
+    settings: Settings,
+    *,
+    now: dt.datetime,
+    cutoff: dt.datetime,
+    limiter: RateLimiter,
+    archived: bool = False,
 ) -> list[ChatRow]:
-    """Scroll the whole recent part of the list; return chats active since the cutoff, in order."""
+    """Scroll the whole recent part of the list showing now (the main list, or the Archived
+    view with ``archived``); return chats active since the cutoff, in order."""
     where = read_window(page)
     moved = _scroll(page, limiter, to="top")
     if moved is not None and moved["after"] != moved["before"]:
@@ -122,18 +141,65 @@ def list_chat_rows(
     seen: dict[str, ChatRow] = {}
     for _ in range(MAX_LIST_WINDOWS):
         window = read_window(page)
-        rows = [row for row, _pinned in rows_from_window(window, now=now, settings=settings)]
+        found = rows_from_window(window, now=now, settings=settings, archived=archived)
+        rows = [row for row, _pinned in found]
         if collect(rows, seen, cutoff):
             break
         moved = _scroll(page, limiter, by=SCROLL_FRACTION)
         if moved is None or moved["after"] == moved["before"]:
             # at the end: read once more, the last scroll's rows may have rendered only now
-            last = rows_from_window(read_window(page), now=now, settings=settings)
+            last = rows_from_window(read_window(page), now=now, settings=settings, archived=archived)
             collect([row for row, _pinned in last], seen, cutoff)
             break
         _wait_rows_changed(page, window)
-    log.info("chat_list_read", chats=len(seen))
+    log.info("chat_list_read", chats=len(seen), archived=archived)
     return list(seen.values())
+
+
+def enter_archived(page: Page, *, limiter: RateLimiter) -> bool:
+    """Open the Archived view from the top of the main list; False when there is no entry
+    (WhatsApp shows none without archived chats). Raises UiDrift when the view never shows."""
+    where = read_window(page)
+    moved = _scroll(page, limiter, to="top")
+    if moved is not None and moved["after"] != moved["before"]:
+        _wait_rows_changed(page, where)
+    point = _find_control(page, "archived_entry")
+    if point is None:
+        log.info("archived_entry_absent")
+        return False
+    _click(page, point)
+    if not _wait_view(page, "archived"):
+        raise errors.UiDrift("the Archived view did not open")
+    return True
+
+
+def leave_archived(page: Page) -> bool:
+    """Back from the Archived view to the main list; False (logged) when it did not come back.
+
+    Not UI drift: everything was read by then, and the next run starts from a fresh page.
+    """
+    point = _find_control(page, "archived_back")
+    if point is not None:
+        _click(page, point)
+    if point is None or not _wait_view(page, "main"):
+        log.warning("archived_view_not_left")
+        return False
+    return True
+
+
+def mark_unread(page: Page, row: ChatRow, *, limiter: RateLimiter) -> bool:
+    """Choose "Mark as unread" in the row's own menu (right click); True once the row shows
+    the marker. The only UI action kenny-wa performs besides opening chats and scrolling."""
+    point = _find_row(page, row, limiter)
+    if point is None:
+        return False
+    _click(page, point, button="right")
+    item = _wait_control(page, "chat_menu_mark_unread")
+    if item is None:  # e.g. "Mark as read" offered instead: a new message arrived meanwhile
+        log.warning("mark_unread_not_offered")
+        return False
+    _click(page, item)
+    return _wait_marked(page, row)
 
 
 def list_chats(page: Page, settings: Settings, *, now: dt.datetime, limiter: RateLimiter) -> list[Chat]:
@@ -241,11 +307,11 @@ def _locate(window: dict[str, Any], row: ChatRow) -> dict[str, Any] | None:
     return None
 
 
-def _click(page: Page, point: dict[str, float]) -> None:
+def _click(page: Page, point: dict[str, float], *, button: str = "left") -> None:
     from playwright.sync_api import Error as PlaywrightError
 
     try:
-        page.mouse.click(point["x"], point["y"])
+        page.mouse.click(point["x"], point["y"], button=button)  # type: ignore[arg-type]
     except PlaywrightError as exc:
         raise launch.translate(exc) from None
 
@@ -259,6 +325,45 @@ def _wait_header(page: Page, row: ChatRow) -> bool:
     )
     arg = {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}
     return _wait(page, predicate, arg, OPEN_TIMEOUT_MS)
+
+
+def _find_control(page: Page, role: str) -> dict[str, float] | None:
+    return _evaluate(page, "find_control", {**js_arg(), "role": role})
+
+
+def _wait_control(page: Page, role: str) -> dict[str, float] | None:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    predicate = "(arg) => (" + pagejs.expr("find_control") + ")(arg) || false"
+    try:
+        handle = page.wait_for_function(predicate, arg={**js_arg(), "role": role}, timeout=MENU_TIMEOUT_MS)
+        return handle.json_value()
+    except PlaywrightTimeout:
+        return None
+    except PlaywrightError as exc:
+        raise launch.translate(exc) from None
+
+
+def _wait_view(page: Page, view: str) -> bool:
+    """Wait until ``view`` ("archived" / "main") shows and its rows are rendered."""
+    predicate = (
+        "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
+        " return w.view === arg.view && (w.covered || w.rows.length === 0); }"
+    )
+    return _wait(page, predicate, {"js": js_arg(), "view": view}, VIEW_TIMEOUT_MS)
+
+
+def _wait_marked(page: Page, row: ChatRow) -> bool:
+    predicate = (
+        "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
+        " const strip = (t) => (t || '')"
+        ".replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim();"
+        " return w.rows.some((r) => r.kind === 'chat' && r.marked"
+        " && ((arg.id && r.id === arg.id) || (!arg.id && strip(r.title) === arg.title))); }"
+    )
+    arg = {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}
+    return _wait(page, predicate, arg, MENU_TIMEOUT_MS)
 
 
 def _wait_subtitle(page: Page) -> str | None:

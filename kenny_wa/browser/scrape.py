@@ -7,6 +7,11 @@ Incremental: a chat is opened only when the list shows activity newer than its c
 it has no cursor, or its cursor is not complete), and history is loaded back only to the
 cursor minus a small overlap. Between chats the session is re-checked, so an expiry or a
 conflict mid-run raises (SessionExpired / Conflict) after the batches already yielded.
+
+The main list is walked first, then (``WHATSAPP_INCLUDE_ARCHIVED``) the Archived view, with
+the same rules, and the walk comes back to the main list. Whether a badged chat may be opened
+is :func:`kenny_wa.unread.decide`'s call; a chat opened to be restored is noted in the
+journal before the click and cleared once "Mark as unread" took.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from kenny_wa import errors, logs, parse
+from kenny_wa import errors, logs, parse, unread
 from kenny_wa.browser import auth, chatlist, extract, history, launch, media_fetch, selectors
 from kenny_wa.browser.ratelimit import RateLimiter
 from kenny_wa.model import ChatBatch, ImageBytes
@@ -41,6 +46,11 @@ class ScrapeProgress:
     scrolls: int = 0  # history scroll actions
     scrolls_ahead: int = 0  # of which taken by the page right after a read (rate limit off)
     images_fetched: int = 0
+    chats_archived: int = 0  # of chats_total, found in the Archived view
+    deferred: list[str] = dataclasses.field(default_factory=list)  # badged chats left unopened
+    restored: int = 0  # chats marked unread again after reading
+    restore_failed: int = 0  # chats read whose "Mark as unread" did not take (retried next run)
+    listed_all: bool = False  # every view was walked to its end (deferrals can be settled)
     # settled partial chats not reopened this run: (chat_id, reason), still reported partial
     still_partial: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
@@ -48,6 +58,8 @@ class ScrapeProgress:
 # Partial reasons that another read without new activity cannot change: WhatsApp Web has
 # nothing older until the phone sends it. Such a chat is not reopened just for being partial.
 SETTLED_PARTIAL_REASONS = frozenset({"phone_prompt"})
+# Batches of chats that were not read: nothing to restore now (a pending restore is retried)
+NOT_READ_REASONS = frozenset({"open_failed", "page_reloaded"})
 
 
 def is_settled(cursor: Any) -> bool:
@@ -83,6 +95,24 @@ def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
     return row.list_time.day > row.list_time.local_day_of(newest)
 
 
+class ReadStateJournal(Protocol):
+    """Where the scrape notes, before acting, what it opened to restore (the database)."""
+
+    def opening(self, chat_id: str) -> None:
+        """About to open ``chat_id`` under restore: must be durable before the click."""
+
+    def restored(self, chat_id: str) -> None:
+        """``chat_id`` shows unread again (marked, or its own badge came back)."""
+
+
+class _NoJournal:
+    def opening(self, chat_id: str) -> None:
+        pass
+
+    def restored(self, chat_id: str) -> None:
+        pass
+
+
 def scrape(
     page: Page,
     settings: Settings,
@@ -90,67 +120,142 @@ def scrape(
     cursors: Mapping[str, Any],
     now: dt.datetime,
     progress: ScrapeProgress | None = None,
+    remembered: Mapping[str, unread.Remembered] | None = None,
+    journal: ReadStateJournal | None = None,
 ) -> Iterator[ChatBatch]:
-    """Yield one ChatBatch per chat that needs reading, in chat-list order.
+    """Yield one ChatBatch per chat that needs reading, in chat-list order (main, archived).
 
-    Call after ``auth.wait_for_ready``. Raises SessionExpired / Conflict (session lost
+    Call after ``auth.wait_for_ready``. ``remembered`` is the read state the database holds
+    per chat (deferrals, pending restores). Raises SessionExpired / Conflict (session lost
     between chats), UiDrift, BrowserCrashed; a chat that cannot be opened is yielded as a
     partial batch (reason "open_failed") with no messages.
     """
     progress = progress if progress is not None else ScrapeProgress()
-    cutoff = now - dt.timedelta(days=settings.lookback_days)
-    limiter = RateLimiter(settings.scroll_min_interval_ms)
+    walk = _Walk(page, settings, cursors, now, progress, remembered or {}, journal or _NoJournal())
+    rows = walk.list_view(archived=False)
+    log.info("chats_listed", chats=len(rows))
+    yield from walk.chats(rows, first=True)
+    if settings.include_archived:
+        if _guarded(page, settings, lambda: chatlist.enter_archived(page, limiter=walk.limiter)):
+            archived = walk.list_view(archived=True)
+            progress.chats_archived = len(archived)
+            log.info("archived_chats_listed", chats=len(archived))
+            yield from walk.chats(archived, first=not rows)
+            _guarded(page, settings, lambda: chatlist.leave_archived(page))
+    progress.listed_all = True
+
+
+def _guarded(page: Page, settings: Settings, action: Any) -> Any:
     try:
-        rows = chatlist.list_chat_rows(page, settings, now=now, cutoff=cutoff, limiter=limiter)
+        return action()
     except Exception as exc:
         if _reloaded_by(exc):
             auth.check_still_logged_in(page, settings)  # a lost session explains it better
         raise
-    progress.chats_total = len(rows)
-    log.info("chats_listed", chats=len(rows))
-    for index, row in enumerate(rows):
-        cursor = cursors.get(row.chat.chat_id)
+
+
+@dataclasses.dataclass(slots=True)
+class _Walk:
+    """One run's walk over the listed chats of a view (main or archived)."""
+
+    page: Page
+    settings: Settings
+    cursors: Mapping[str, Any]
+    now: dt.datetime
+    progress: ScrapeProgress
+    remembered: Mapping[str, unread.Remembered]
+    journal: ReadStateJournal
+    cutoff: dt.datetime = dataclasses.field(init=False)
+    limiter: RateLimiter = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cutoff = self.now - dt.timedelta(days=self.settings.lookback_days)
+        self.limiter = RateLimiter(self.settings.scroll_min_interval_ms)
+
+    def list_view(self, *, archived: bool) -> list[chatlist.ChatRow]:
+        rows = _guarded(self.page, self.settings, lambda: chatlist.list_chat_rows(
+            self.page, self.settings, now=self.now, cutoff=self.cutoff, limiter=self.limiter,
+            archived=archived))
+        self.progress.chats_total += len(rows)
+        return rows
+
+    def chats(self, rows: list[chatlist.ChatRow], *, first: bool) -> Iterator[ChatBatch]:
+        for index, row in enumerate(rows):
+            batch = self.chat(row, checked=first and index == 0, index=index)
+            if batch is not None:
+                yield batch
+
+    def chat(self, row: chatlist.ChatRow, *, checked: bool, index: int) -> ChatBatch | None:
+        """Read one listed chat if it needs it and may be opened; its batch, else None."""
+        page, settings, progress = self.page, self.settings, self.progress
+        chat_id = row.chat.chat_id
+        cursor = self.cursors.get(chat_id)
+        remembered = self.remembered.get(chat_id)
+        if row.badged and remembered is not None and remembered.restore_pending_since is not None:
+            self.journal.restored(chat_id)  # its own badge is back: the phone shows it unread
+            remembered = dataclasses.replace(remembered, restore_pending_since=None)
         if not needs_open(row, cursor):
             progress.chats_skipped += 1
             reason = known_partial(cursor)
             if reason is not None:
-                progress.still_partial.append((row.chat.chat_id, reason))
-            continue
-        if index:
+                progress.still_partial.append((chat_id, reason))
+            if unread.restore_without_opening(badged=row.badged, settings=settings, remembered=remembered):
+                self._restore(row)
+            return None
+        decision = unread.decide(badged=row.badged, settings=settings, remembered=remembered, now=self.now)
+        if decision == unread.DEFER:
+            progress.deferred.append(chat_id)
+            log.info("chat_deferred_unread", chat_index=index)
+            return None
+        if not checked:
             auth.check_still_logged_in(page, settings)
+        if decision == unread.RESTORE:
+            self.journal.opening(chat_id)
+        batch = self._open_and_read(row, cursor, index)
+        if decision == unread.RESTORE and batch.partial_reason not in NOT_READ_REASONS:
+            self._restore(row)
+        return batch
+
+    def _restore(self, row: chatlist.ChatRow) -> None:
+        if chatlist.mark_unread(self.page, row, limiter=self.limiter):
+            self.progress.restored += 1
+            self.journal.restored(row.chat.chat_id)
+        else:
+            self.progress.restore_failed += 1  # still noted as pending: the next run retries
+            log.warning("chat_unread_not_restored")
+
+    def _open_and_read(self, row: chatlist.ChatRow, cursor: Any | None, index: int) -> ChatBatch:
+        page, settings, progress = self.page, self.settings, self.progress
         try:
-            chat = chatlist.open_chat(page, row, limiter=limiter)
+            chat = chatlist.open_chat(page, row, limiter=self.limiter)
         except chatlist.ChatNotOpened:
             auth.check_still_logged_in(page, settings)  # a lost session explains it better
             progress.chats_failed += 1
             log.warning("chat_not_opened", chat_index=index)
-            yield ChatBatch(chat=row.chat, messages=[], complete=False, partial_reason="open_failed")
-            continue
+            return ChatBatch(chat=row.chat, messages=[], complete=False, partial_reason="open_failed")
         except Exception as exc:
             if not _reloaded_by(exc):
                 raise
             auth.check_still_logged_in(page, settings)
-            yield _reloaded(row.chat, index, progress)
-            continue
+            return _reloaded(row.chat, index, progress)
         progress.chats_opened += 1
         cursor_ts = cursor.newest_ts if cursor is not None and is_settled(cursor) else None
         try:
-            batch = read_chat(page, settings, chat, now=now, cutoff=cutoff, cursor_ts=cursor_ts,
-                              limiter=limiter, progress=progress)
+            batch = read_chat(page, settings, chat, now=self.now, cutoff=self.cutoff, cursor_ts=cursor_ts,
+                              limiter=self.limiter, progress=progress)
         except Exception as exc:
             if not _reloaded_by(exc):
                 raise
             # WhatsApp Web reloads itself when the session is revoked: say so, not "crashed"
             auth.check_still_logged_in(page, settings)
-            yield _reloaded(chat, index, progress)
-            continue
+            return _reloaded(chat, index, progress)
         earlier_gap = known_partial(cursor)
         if earlier_gap is not None and batch.complete:
             # reading down to the cursor does not fill the gap below the phone prompt
             batch.complete, batch.partial_reason = False, earlier_gap
         if not batch.complete:
             auth.check_still_logged_in(page, settings)  # a stall may just be a lost session
-        yield batch
+        return batch
 
 
 def _reloaded_by(exc: Exception) -> bool:

@@ -60,10 +60,28 @@ def chat_truth(chat: Chat) -> dict:
         "is_group": chat.is_group,
         "participants": [p.display for p in chat.participants],
         "archived": chat.archived,
+        "unread": chat.unread,
+        "marked_unread": chat.marked_unread,
         "last_activity": iso(chat.last_activity),
         "history_limit": iso(msgs[0].ts) if chat.phone_prompt and msgs else None,
         "phone_prompt": chat.phone_prompt,
     }
+
+
+def badged(chat: dict) -> bool:
+    """A ground-truth chat whose list row shows an unread badge or the "marked unread" marker."""
+    return bool(chat["unread"]) or bool(chat["marked_unread"])
+
+
+def synced(chat: dict, *, unread: str = "defer", include_archived: bool = True) -> bool:
+    """Must a sync with these settings (the defaults unless told) read this ground-truth chat?
+
+    Under ``defer`` a badged chat waits (within WHATSAPP_UNREAD_DEFER_HOURS of first seeing
+    the badge, which a test's runs always are); ``restore`` and ``read`` read every chat.
+    """
+    if chat["archived"] and not include_archived:
+        return False
+    return unread != "defer" or not badged(chat)
 
 
 def ground_truth(scn: Scenario, self_id: str = "me", generated_at: dt.datetime | None = None) -> dict:

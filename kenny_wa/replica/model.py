@@ -69,7 +69,8 @@ class Chat:
     participants: list[Contact]  # group members other than the account owner
     archived: bool = False
     phone_prompt: bool = False  # history stops at "Click this message to load older…"
-    unread: int = 0
+    unread: int = 0  # the badge count: incoming messages nobody has read yet
+    marked_unread: bool = False  # "Mark as unread" from the chat menu (a marker, no count)
     muted: bool = False
     messages: list[Message] = dataclasses.field(default_factory=list)
 

@@ -92,6 +92,7 @@ def chat(c: Chat) -> dict:
         "archived": c.archived,
         "t": int(c.last_activity.timestamp() * 1000),
         "unread": c.unread,
+        "marked_unread": c.marked_unread,
         "muted": c.muted,
         "participants": [p.display for p in c.participants],
         "preview": {"text": preview, "out": last.is_outgoing, "kind": last.kind,

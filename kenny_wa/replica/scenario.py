@@ -33,6 +33,10 @@ class GenParams:
     phone_prompt_chats: int = 2
     lid_chats: int = 2
     coverage: bool = True  # a showcase chat with every kind, plus broken images
+    unread_badges: bool = False  # keep the unread badges drawn for about 30 % of the chats
+    # incoming messages that reached the first archived chat after it was archived, minutes
+    # ago: it stays archived ("keep chats archived") and shows them as its unread badge
+    archived_arrivals: int = 0
 
 
 def floor_minute(t: dt.datetime) -> dt.datetime:
@@ -161,7 +165,7 @@ def _own_device(rng: random.Random) -> str:
 
 def _generate_chat(
     rng: random.Random, uid: _Ids, chat: Chat, n: int, last: dt.datetime, span_min: int,
-    media_ratio: float,
+    media_ratio: float, badges: bool,
 ) -> None:
     people = chat.participants if chat.is_group else [chat.contact]
     times = _timestamps(rng, n, last, span_min)
@@ -193,7 +197,8 @@ def _generate_chat(
         msgs.append(msg)
     chat.messages = msgs
     if not msgs[-1].is_outgoing and rng.random() < 0.3:
-        chat.unread = rng.randint(1, min(12, n))
+        unread = rng.randint(1, min(12, n))  # drawn either way: the world stays the same
+        chat.unread = unread if badges else 0
 
 
 def _coverage(rng: random.Random, uid: _Ids, chat: Chat, now: dt.datetime) -> None:
@@ -241,6 +246,22 @@ def _broken_images(rng: random.Random, uid: _Ids, chat: Chat, now: dt.datetime) 
         msg = Message(uid.msg(chat.contact.device), chat.jid, t, "image", False, chat.contact)
         msg.attachment = make_attachment(rng, "image", broken=broken)
         chat.messages.append(msg)
+
+
+def _arrivals(rng: random.Random, uid: _Ids, chat: Chat, n: int, now: dt.datetime) -> None:
+    """``n`` unread incoming messages in the last minutes (its own rng: the rest stays the same)."""
+    people = chat.participants if chat.is_group else [chat.contact]
+    t = max(chat.messages[-1].ts, now - dt.timedelta(minutes=n + rng.randint(5, 20)))
+    for _ in range(n):
+        t = min(t + dt.timedelta(minutes=1), now)
+        sender = rng.choice(people)
+        mid = ids.message_id(rng, sender.device)
+        while mid in uid.msgs:
+            mid = ids.message_id(rng, sender.device)
+        uid.msgs.add(mid)
+        msg = Message(mid, chat.jid, t, "text", False, sender, text=random_text(rng))
+        chat.messages.append(msg)
+    chat.unread = n
 
 
 def generate(name: str, params: GenParams, seed: int, now: dt.datetime) -> Scenario:
@@ -296,7 +317,7 @@ def generate(name: str, params: GenParams, seed: int, now: dt.datetime) -> Scena
         else:
             span = rng.randint(day_min // 2, 30 * day_min)
         span = max(10, min(span, max_span))
-        _generate_chat(rng, uid, chat, counts[i], last, span, params.media_ratio)
+        _generate_chat(rng, uid, chat, counts[i], last, span, params.media_ratio, params.unread_badges)
     if params.coverage:
         one_to_one = [c for c in chats if not c.is_group and not c.phone_prompt and c.contact.name]
         _coverage(rng, uid, one_to_one[0], now)
@@ -304,6 +325,8 @@ def generate(name: str, params: GenParams, seed: int, now: dt.datetime) -> Scena
     archived = [c for c in chats[n_chats // 2:] if not c.phone_prompt][: params.archived]
     for c in archived:
         c.archived = True
+    if archived and params.archived_arrivals:
+        _arrivals(random.Random(f"{name}:{seed}:arrivals"), uid, archived[0], params.archived_arrivals, now)
     chats.sort(key=lambda c: c.last_activity, reverse=True)
     return Scenario(name, seed, now, rng.choice(OWN_NAMES), own_phone, chats)
 

@@ -182,6 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif name == "interactions":
             self.state.record(body if isinstance(body, list) else [body])
             self._json({"ok": True})
+        elif name == "mark-unread":
+            self._json({"ok": self.state.mark_unread(str(body["chat"]))})
         elif name == "rendered":  # instrumentation for the benchmarks' floor, not WhatsApp's
             self.state.chunk_rendered(str(body["chat"]), float(body["ms"]))
             self._json({"ok": True})
@@ -207,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({"interactions": st.interactions})
         elif name == "stats":
             self._json(st.stats())
+        elif name == "read-receipts":
+            self._json({"read_receipts": st.receipts()})
         elif name == "settings":
             self._json(st.update_settings({}))
         else:
@@ -225,6 +229,9 @@ class _Handler(BaseHTTPRequestHandler):
                                       body.get("kind", "text"), body.get("self_id", "me")))
         elif name == "settings":
             self._json(st.update_settings(body))
+        elif name == "phone-read":
+            chat = body.get("chat")
+            self._json({"chats": st.phone_read(None if chat is None else str(chat))})
         elif name == "reset-stats":
             st.reset_stats()
             self._json({"ok": True})
@@ -318,6 +325,12 @@ class ReplicaServer:
 
     def reset_stats(self) -> None:
         self.state.reset_stats()
+
+    def read_receipts(self) -> dict[str, list[str]]:
+        return self.state.receipts()
+
+    def phone_read(self, chat: str | None = None) -> int:
+        return self.state.phone_read(chat)
 
     def interactions(self) -> list[dict]:
         with self.state.lock:

@@ -76,6 +76,8 @@ class ReplicaState:
         self.version = 0
         self.interactions: list[dict] = []
         self.opens: dict[str, int] = {}
+        # per chat, the message ids the linked device (this page) marked read, in order
+        self.read_receipts: dict[str, list[str]] = {}
         self.chunks: dict[str, int] = {}
         self.floor_ms = 0  # latency added to the history chunks served
         self.render_ms = 0  # the page's own time per chunk beyond that (see chunk_rendered)
@@ -185,6 +187,8 @@ class ReplicaState:
             if mode == "newer":
                 idx = next((i for i, m in enumerate(rows) if m.id == cursor), len(rows) - 1)
                 part, start = rows[idx + 1:], idx + 1
+                if any(m.is_message and not m.is_outgoing for m in part):
+                    self._read_by_linked_device(chat)  # arrivals in the open chat are read at once
             else:
                 end = len(rows)
                 if mode == "older":
@@ -194,7 +198,7 @@ class ReplicaState:
                 self.chunks[jid] = self.chunks.get(jid, 0) + 1
                 if mode == "open":
                     self.opens[jid] = self.opens.get(jid, 0) + 1
-                    chat.unread = 0
+                    self._read_by_linked_device(chat)
                 self.floor_ms += self.settings.latency_ms
             latency = self.settings.latency_ms if mode != "newer" else 0
             if mode == "older" and jid in self.settings.stall_chats:
@@ -205,6 +209,40 @@ class ReplicaState:
         if latency:
             time.sleep(latency / 1000)
         return result
+
+    def _read_by_linked_device(self, chat) -> None:
+        """The page shows the chat: its unread messages are read (receipts) and the marker goes."""
+        if chat.unread:
+            incoming = [m for m in chat.messages if m.is_message and not m.is_outgoing]
+            ids_read = [m.id for m in incoming[-chat.unread:]]
+            self.read_receipts.setdefault(chat.jid, []).extend(ids_read)
+        chat.unread = 0
+        chat.marked_unread = False
+
+    def mark_unread(self, jid: str) -> bool:
+        """The chat menu's "Mark as unread" (offered only while the chat has no unread badge)."""
+        with self.lock:
+            chat = self.scenario.chat(ids.normalise_jid(jid))
+            if chat.unread:
+                return False
+            chat.marked_unread = True
+            self.version += 1
+            return True
+
+    def phone_read(self, jid: str | None) -> int:
+        """The person reads one chat (or every chat) on the phone: badges and markers go, and
+        nothing is recorded for the linked device. Returns how many chats changed."""
+        with self.lock:
+            chats = self.scenario.chats if jid is None else [self.scenario.chat(ids.normalise_jid(jid))]
+            changed = [c for c in chats if c.unread or c.marked_unread]
+            for c in changed:
+                c.unread, c.marked_unread = 0, False
+            self.version += 1
+            return len(changed)
+
+    def receipts(self) -> dict[str, list[str]]:
+        with self.lock:
+            return {jid: list(v) for jid, v in self.read_receipts.items() if v}
 
     def chunk_rendered(self, jid: str, page_ms: float) -> None:
         """The page took ``page_ms`` from requesting a chunk to its rows being in the DOM: what
@@ -253,7 +291,9 @@ class ReplicaState:
             # chats active in the same minute (the list sort is stable), as on the real page.
             self.scenario.chats.remove(chat)
             self.scenario.chats.insert(0, chat)
-            if not is_outgoing:
+            if is_outgoing:  # written on the phone: WhatsApp reads the chat there, no badge
+                chat.unread, chat.marked_unread = 0, False
+            else:  # an archived chat stays archived ("keep chats archived", docs/REPLICA.md)
                 chat.unread += 1
             self.version += 1
             return gt.message_truth(chat, msg, self_id)

@@ -26,6 +26,13 @@ from kenny_wa.store.db import (
 from kenny_wa.store.embedded import resolve_pg_url
 from kenny_wa.store.messages import UpsertCounts, set_has_attachments, upsert_messages
 from kenny_wa.store.migrations import MigrationChanged, migrate
+from kenny_wa.store.readstate import (
+    get_read_state,
+    note_restore_pending,
+    note_restored,
+    record_deferred,
+    unread_waiting,
+)
 from kenny_wa.store.state import (
     Cursor,
     advance_cursor,
@@ -55,6 +62,7 @@ __all__ = [
     "connect",
     "finish_run",
     "get_cursors",
+    "get_read_state",
     "get_run",
     "get_sync_state",
     "insert_extraction",
@@ -62,8 +70,11 @@ __all__ = [
     "mark_extraction_status",
     "metrics_snapshot",
     "migrate",
+    "note_restore_pending",
+    "note_restored",
     "ping",
     "profile_lock",
+    "record_deferred",
     "record_paired",
     "record_sync_state",
     "release_profile_lock",
@@ -72,6 +83,7 @@ __all__ = [
     "start_run",
     "status_summary",
     "try_profile_lock",
+    "unread_waiting",
     "upsert_attachment",
     "upsert_messages",
     "waiting_queueing_locks",

@@ -258,8 +258,51 @@ UPDATE sync_runs SET
     agent_jobs_enqueued = coalesce(%(agent_jobs_enqueued)s, agent_jobs_enqueued),
     errors = coalesce(%(errors)s, errors),
     partial_chats = coalesce(%(partial_chats)s, partial_chats),
+    chats_archived = coalesce(%(chats_archived)s, chats_archived),
+    deferred_unread = coalesce(%(deferred_unread)s, deferred_unread),
+    unread_restored = coalesce(%(unread_restored)s, unread_restored),
+    unread_restore_failed = coalesce(%(unread_restore_failed)s, unread_restore_failed),
+    deferred_chats = coalesce(%(deferred_chats)s, deferred_chats),
     seconds = coalesce(%(seconds)s, extract(epoch FROM clock_timestamp() - started_at))
 WHERE id = %(run_id)s;
+
+-- unread_get --
+-- The remembered read state of every chat of a source (deferrals, pending restores).
+SELECT chat_id, deferred_since, restore_pending_since FROM chat_unread WHERE source = %(source)s;
+
+-- unread_defer --
+-- These chats were left unopened for their badge: remember since when (the first time only).
+INSERT INTO chat_unread AS u (source, chat_id, deferred_since)
+SELECT %(source)s, id, %(now)s FROM unnest(%(chat_ids)s::text[]) AS id
+ON CONFLICT (source, chat_id) DO UPDATE SET
+    deferred_since = coalesce(u.deferred_since, excluded.deferred_since);
+
+-- unread_settle --
+-- After a run that walked every view: chats not deferred by it wait no longer.
+UPDATE chat_unread SET deferred_since = NULL
+WHERE source = %(source)s AND deferred_since IS NOT NULL AND NOT chat_id = ANY(%(chat_ids)s::text[]);
+
+-- unread_prune --
+-- Rows left with nothing to remember go.
+DELETE FROM chat_unread
+WHERE source = %(source)s AND deferred_since IS NULL AND restore_pending_since IS NULL;
+
+-- unread_restore_pending --
+-- About to open a chat to read it and mark it unread again: noted (and committed) first.
+INSERT INTO chat_unread AS u (source, chat_id, restore_pending_since)
+VALUES (%(source)s, %(chat_id)s, now())
+ON CONFLICT (source, chat_id) DO UPDATE SET
+    restore_pending_since = coalesce(u.restore_pending_since, excluded.restore_pending_since);
+
+-- unread_restored --
+-- The chat shows unread again: nothing pending for it any more.
+UPDATE chat_unread SET restore_pending_since = NULL
+WHERE source = %(source)s AND chat_id = %(chat_id)s;
+
+-- unread_waiting --
+-- How many chats wait for their badge to go, and since when the oldest waits.
+SELECT count(*) AS chats, min(deferred_since) AS oldest
+FROM chat_unread WHERE source = %(source)s AND deferred_since IS NOT NULL;
 
 -- run_get --
 -- One run record.

@@ -31,6 +31,10 @@ RUN_COUNTS = (
     "extraction_jobs_enqueued",
     "agent_jobs_enqueued",
     "errors",
+    "chats_archived",
+    "deferred_unread",
+    "unread_restored",
+    "unread_restore_failed",
 )
 
 
@@ -111,7 +115,9 @@ def finish_run(conn: psycopg.Connection, run_id: int | None, summary: Mapping[st
         return
     params: dict[str, Any] = {name: summary.get(name) for name in RUN_COUNTS}
     partial = summary.get("partial_chats")
+    deferred = summary.get("deferred_chats")
     params.update(
+        deferred_chats=None if deferred is None else Jsonb(clean_json(list(deferred))),
         run_id=run_id,
         status=clean_text(summary.get("status")),
         error_kind=clean_text(summary.get("error_kind")),

@@ -12,6 +12,7 @@ import pytest
 from kenny_wa.browser import auth
 from kenny_wa.browser.auth import AuthState
 from kenny_wa.config import Settings, load_settings
+from kenny_wa.replica import ground_truth
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -58,15 +59,18 @@ def pair(page, settings: Settings, replica) -> None:
     assert auth.wait_for_ready(page, settings) in auth.READY
 
 
-def expected_by_chat(truth: dict, cutoff: dt.datetime) -> dict[str, list[dict]]:
-    """Ground-truth messages newer than the cutoff, per chat (archived chats excluded)."""
-    chats = {c["thread_external_id"]: c for c in truth["chats"] if not c["archived"]}
+def expected_by_chat(
+    truth: dict, cutoff: dt.datetime, *, unread: str = "defer", include_archived: bool = True
+) -> dict[str, list[dict]]:
+    """Ground-truth messages newer than the cutoff, per chat a sync with these settings (the
+    defaults unless told) reads: archived chats included, chats still badged left for later."""
+    chats = {c["thread_external_id"]: c for c in truth["chats"]
+             if ground_truth.synced(c, unread=unread, include_archived=include_archived)}
     out: dict[str, list[dict]] = {
         jid: [] for jid, c in chats.items() if parse_ts(c["last_activity"]) >= cutoff
     }
     for m in truth["messages"]:
-        chat = chats.get(m["thread_external_id"])
-        if chat is None or m["thread_external_id"] not in out:
+        if m["thread_external_id"] not in out:
             continue
         if parse_ts(m["ts"]) >= cutoff:
             out[m["thread_external_id"]].append(m)

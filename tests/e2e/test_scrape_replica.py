@@ -51,6 +51,7 @@ def assert_matches_truth(replica, settings, now, batches):
             assert batch.complete, (jid, batch.partial_reason)
         assert batch.chat.title == info["title"]
         assert batch.chat.is_group == info["is_group"]
+        assert batch.chat.archived == info["archived"]
         if info["is_group"]:
             assert set(batch.chat.participants) == set(info["participants"])
         want_view = sorted((truth_view(m) for m in want), key=lambda m: m["external_id"])
@@ -97,6 +98,13 @@ def test_default_scenario_full(pw, tmp_path):
         assert_matches_truth(replica, settings, now, batches)
         stats = replica.stats()
         assert progress.chats_opened == len(batches)
+        # under the defaults: archived chats read, badged chats left unopened, nothing marked read
+        truth_chats = replica.ground_truth()["chats"]
+        badged = {c["thread_external_id"] for c in truth_chats if c["unread"]}
+        assert badged and set(progress.deferred) == badged
+        assert progress.chats_archived == sum(c["archived"] for c in truth_chats) == 2
+        assert any(b.chat.archived for b in batches)
+        assert replica.read_receipts() == {}
         images = [(b, i) for b in batches for i in b.images.values()]
         fetched = [i for _, i in images if hasattr(i, "data")]
         assert fetched, "no image bytes fetched"
@@ -120,9 +128,15 @@ def test_incremental_opens_only_changed_chats(pw, tmp_path):
             cursors = {b.chat.chat_id: _cursor(b) for b in first if b.complete}
             target = next(b.chat for b in first if b.complete and not b.chat.is_group)
             added = replica.add_message(target.chat_id, "incremental hello")
-            # the page learns about the new message on its next poll (like the real one)
+            replica.phone_read(target.chat_id)  # read on the phone: no badge defers the chat
+            # the page learns about both on its next poll (like the real one)
             page.wait_for_function("() => document.body.innerText.includes('incremental hello')",
                                    timeout=15_000)
+            page.wait_for_function(
+                "(t) => { const row = [...document.querySelectorAll('#pane-side [role=row]')]"
+                ".find((r) => ((r.querySelector('span[title]') || {}).title || '').includes(t));"
+                " return row && !row.querySelector('[data-testid=icon-unread-count]'); }",
+                arg=target.title, timeout=15_000)
             progress = scrape.ScrapeProgress()
             second = list(scrape.scrape(page, settings, cursors=cursors,
                                         now=dt.datetime.now(dt.UTC), progress=progress))

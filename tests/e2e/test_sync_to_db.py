@@ -55,10 +55,12 @@ def _ok(result, truth: dict | None = None) -> dict:
 
 
 def _live_chats(truth: dict, cutoff, n: int) -> list[dict]:
-    """``n`` unarchived chats without a phone prompt that have messages within the cutoff."""
+    """``n`` unarchived, unbadged chats without a phone prompt that have messages within the
+    cutoff."""
     have = {m["thread_external_id"] for m in expected_messages(truth, cutoff).values()}
     chats = [c for c in truth["chats"]
-             if not c["archived"] and not c["phone_prompt"] and c["thread_external_id"] in have]
+             if not c["archived"] and not c["phone_prompt"] and not c["unread"] and not c["marked_unread"]
+             and c["thread_external_id"] in have]
     assert len(chats) >= n, "scenario has too few live chats"
     return chats[:n]
 
@@ -104,11 +106,13 @@ def test_default_scenario_lands_in_postgres_exactly(tmp_path, db_url):
         assert second["chats_opened"] == 0, second
         assert not r.replica.stats()["opens"]
 
-        # two live arrivals: exactly their chats are opened, two rows inserted
+        # two live arrivals, the incoming one read on the phone (else its badge defers it):
+        # exactly their chats are opened, two rows inserted
         a, b = _live_chats(truth, cutoff, 2)
         new_in = r.replica.add_message(a["thread_external_id"], text="Are we still on for lunch tomorrow?")
         new_out = r.replica.add_message(b["thread_external_id"], text="Sent the slides, have a look",
                                         is_outgoing=True)
+        assert r.replica.phone_read(a["thread_external_id"]) == 1
         r.replica.reset_stats()
         third = _ok(r.sync(), truth)
         assert third["chats_opened"] == 2, third
@@ -141,6 +145,7 @@ def test_agent_thread_and_keyword_flags(tmp_path, db_url, pg_server_url, pg_temp
         try:
             live = r.replica.add_message(agent_chat["thread_external_id"],
                                          text="Kenny, can you find the plumber's quote from March?")
+            r.replica.phone_read(agent_chat["thread_external_id"])  # else its badge defers it
             _ok(r.sync(PG_URL=other))
             with connect(other) as conn:
                 row = conn.execute(

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -188,12 +189,13 @@ def connect(db_url: str) -> psycopg.Connection:
     return psycopg.connect(db_url, row_factory=dict_row, autocommit=True)
 
 
-def expected_messages(truth: dict, cutoff: dt.datetime) -> dict[str, dict]:
+def expected_messages(truth: dict, cutoff: dt.datetime, **policy: Any) -> dict[str, dict]:
     """Truth messages a complete sync must store: newer than the cutoff, and newer than the
-    phone-prompt history limit of their chat."""
+    phone-prompt history limit of their chat, in the chats a sync with ``policy`` (the
+    defaults unless told: ``unread``, ``include_archived``) reads."""
     chats = {c["thread_external_id"]: c for c in truth["chats"]}
     out = {}
-    for jid, msgs in navhelpers.expected_by_chat(truth, cutoff).items():
+    for jid, msgs in navhelpers.expected_by_chat(truth, cutoff, **policy).items():
         limit = chats[jid]["history_limit"]
         floor = navhelpers.parse_ts(limit) if limit else None
         for m in msgs:
@@ -234,12 +236,13 @@ def truth_view(m: dict) -> dict:
     }
 
 
-def assert_db_matches_truth(db_url: str, truth: dict, cutoff: dt.datetime, *, views=True) -> None:
+def assert_db_matches_truth(db_url: str, truth: dict, cutoff: dt.datetime, *, views=True,
+                            **policy: Any) -> None:
     """Messages equal the ground truth's (ids and, with ``views``, every compared column)."""
     rows = stored_rows(db_url)
     ids = [r["external_id"] for r in rows]
     assert len(ids) == len(set(ids)), "duplicate message rows"
-    want = expected_messages(truth, cutoff)
+    want = expected_messages(truth, cutoff, **policy)
     got = {r["external_id"]: r for r in rows}
     missing = sorted(set(want) - set(got))
     extra = sorted(set(got) - set(want))

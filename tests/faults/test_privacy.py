@@ -107,6 +107,41 @@ def test_debug_sync_leaks_nothing_and_folders_are_private(tmp_path, db_url, pg_s
             assert stat.S_IMODE(p.stat().st_mode) == want, p
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_under_every_unread_policy_only_mark_as_unread_reaches_the_page(tmp_path, db_url):
+    """The input log: no key, input or click reaches the compose box or a send control under
+    any policy; the one UI action is "Mark as unread" of the badged chats under restore."""
+    values = [*marked_values(), "MRKZQ990", "MRKZQ991"]
+    with rig("privacy-marked", tmp_path, db_url, KENNY_WA_LOG_LEVEL="DEBUG") as r:
+        truth = r.replica.ground_truth()
+        chats = [c["thread_external_id"] for c in truth["chats"] if not c["archived"]]
+        # two live arrivals leave two badges (the scenario itself has none)
+        for jid in chats[:2]:
+            r.replica.add_message(jid, text="MRKZQ990 a badge for the input log")
+        seen = 0
+        for policy in ("defer", "read", "restore"):
+            if policy == "restore":  # the read run read them: badge two chats again
+                for jid in chats[:2]:
+                    r.replica.add_message(jid, text="MRKZQ991 another badge")
+            res = r.sync(WHATSAPP_UNREAD_CHATS=policy)
+            assert res.code == 0, res.summary
+            assert_clean(f"stderr under {policy}", res.stderr, values)
+            assert_clean(f"the --json summary under {policy}", res.stdout, values)
+            events = r.replica.interactions()[seen:]
+            seen += len(events)
+            assert not [e for e in events if e["target"] in ("compose", "send", "footer")], policy
+            if policy == "restore":
+                assert sorted((e["type"], e["target"], e["chat"]) for e in events) == sorted(
+                    ("menu", "mark_unread", jid) for jid in chats[:2])
+                assert res.summary["unread_restored"] == 2
+            else:
+                assert events == [], policy
+        # the restored chats show the marker
+        after = {c["thread_external_id"]: c for c in r.replica.ground_truth()["chats"]}
+        assert all(after[jid]["marked_unread"] for jid in chats[:2])
+
+
 def _render(exc: BaseException) -> str:
     return str(exc) + repr(exc) + "".join(traceback.format_exception(exc))
 

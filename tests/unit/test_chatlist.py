@@ -37,6 +37,19 @@ def test_rows_identity_and_fallback():
     assert got[0].chat.last_activity == NOW.replace(hour=11, minute=2)
 
 
+def test_badge_marker_and_the_archived_view():
+    counted = {**raw("Ana", "11:02", id="1@c.us"), "unread": 4}
+    marked = {**raw("Bo", "11:01", id="2@c.us"), "marked": True}
+    plain = raw("Cy", "11:00", id="3@c.us")
+    got = rows(counted, marked, plain)
+    assert [(r.unread, r.marked_unread, r.badged) for r in got] == [
+        (4, False, True), (0, True, True), (0, False, False)]
+    assert not any(r.chat.archived for r in got)
+    window = {"rows": [counted, plain]}
+    archived = [r for r, _ in chatlist.rows_from_window(window, now=NOW, settings=SETTINGS, archived=True)]
+    assert [r.chat.archived for r in archived] == [True, True]
+
+
 def test_collect_dedupes_and_stops_at_cutoff_but_not_for_pinned():
     seen: dict = {}
     first = rows(raw("Pinned old", "01/01/2026", id="1@c.us", pinned=True), raw("A", "11:00", id="2@c.us"))

@@ -21,6 +21,14 @@ def test_defaults_follow_the_spec():
     assert s.selector_profile == "auto"
     assert s.pg_url is None and s.uses_embedded_postgres
     assert s.health_host == "127.0.0.1"
+    assert s.include_archived is True
+    assert s.unread_chats == "defer" and s.unread_defer_hours == 24
+
+
+def test_unread_and_archive_settings_are_parsed():
+    s = config.load_settings({"WHATSAPP_INCLUDE_ARCHIVED": "false", "WHATSAPP_UNREAD_CHATS": "Restore",
+                              "WHATSAPP_UNREAD_DEFER_HOURS": "0"})
+    assert (s.include_archived, s.unread_chats, s.unread_defer_hours) == (False, "restore", 0)
 
 
 def test_values_are_parsed():
@@ -57,6 +65,9 @@ def test_values_are_parsed():
         ("WHATSAPP_BROWSER_LOCALE", "english", "BCP 47"),
         ("KENNY_WA_HEALTH_PORT", "70000", "TCP port"),
         ("WHATSAPP_WEB_URL", "web.whatsapp.com", "http(s) URL"),
+        ("WHATSAPP_UNREAD_CHATS", "skip", "one of defer, restore, read"),
+        ("WHATSAPP_UNREAD_DEFER_HOURS", "-1", "whole number of hours >= 0"),
+        ("WHATSAPP_INCLUDE_ARCHIVED", "sometimes", "true or false"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_expected_form(variable, value, expected_words):

@@ -202,6 +202,10 @@ def test_summary_table_is_counts_and_refs_only():
     assert {"item": "messages_fetched", "value": "5"} in rows
     assert rows[-1] == {"item": "partial chat-0123456789ab", "value": "history_stalled"}
     assert all(set(r) == {"item", "value"} for r in rows)
+    summary.deferred_unread, summary.deferred_chats = 1, ["chat-00aa11bb22cc"]
+    rows = f.summary_table(summary.as_dict())
+    assert {"item": "deferred_unread", "value": "1"} in rows
+    assert rows[-1] == {"item": "deferred chat-00aa11bb22cc", "value": "unread"}
 
 
 def test_skipped_summary_and_finish():

@@ -200,3 +200,25 @@ def test_handler_routes_without_a_database():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_deferred_unread_chats_are_counted_with_the_oldest_age_but_stay_healthy():
+    s = snap(unread_waiting=3, unread_oldest_at=NOW - dt.timedelta(hours=5))
+    code, body = health.render_health(s, now=NOW, interval_minutes=10)
+    assert code == 200 and body["problems"] == []  # waiting for the person is by design
+    assert body["deferred_unread"] == {
+        "chats": 3, "oldest_since": (NOW - dt.timedelta(hours=5)).isoformat(), "oldest_age_seconds": 18000.0,
+    }
+    families = {f.name: f for f in text_string_to_metric_families(health.render_metrics(s, now=NOW))}
+    assert families["whatsapp_sync_deferred_unread_chats"].samples[0].value == 3
+    assert families["whatsapp_sync_deferred_unread_oldest_seconds"].samples[0].value == 18000
+    none = snap()
+    assert health.render_health(none, now=NOW, interval_minutes=10)[1]["deferred_unread"] == {
+        "chats": 0, "oldest_since": None, "oldest_age_seconds": None}
+    families = {f.name: f for f in text_string_to_metric_families(health.render_metrics(none, now=NOW))}
+    assert families["whatsapp_sync_deferred_unread_oldest_seconds"].samples[0].value == 0
+
+
+def test_snapshot_reads_the_waiting_chats():
+    s = health.snapshot_from_rows({}, {}, None, waiting={"chats": 2, "oldest": NOW})
+    assert (s.unread_waiting, s.unread_oldest_at) == (2, NOW)

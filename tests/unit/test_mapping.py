@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import zoneinfo
@@ -121,9 +122,15 @@ def test_metadata_holds_structure_not_content():
         "kind": "text", "quoted_id": "QID", "quoted_sender": "Bob", "forwarded": True,
         "edited": True, "deleted": False, "sender_name": "Ali",
         "raw_data_id": "false_15550100199@c.us_3A4689CE2A81856D4BB0", "era": "p5",
-        "reactions": ["👍", "❤️"], "agent_route": False,
+        "reactions": ["👍", "❤️"], "agent_route": False, "archived": False,
     }
     assert "secret" not in json.dumps(row, default=str)
+
+
+def test_metadata_says_the_chat_was_archived():
+    archived = dataclasses.replace(ONE, archived=True)
+    assert mapping.message_row(msg(), archived, SETTINGS)["metadata"]["archived"] is True
+    assert mapping.message_row(msg(), ONE, SETTINGS)["metadata"]["archived"] is False
 
 
 def test_agent_flags_come_from_agent_rules():

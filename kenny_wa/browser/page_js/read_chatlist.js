@@ -1,6 +1,7 @@
 // Read the visible chat-list rows (one call per window). Returns identities, not content:
-// title (bidi marks kept; Python strips them), the time label, unread count, group hint,
-// pinned flag, the chat id from the React fiber, and the row's on-screen centre for clicking.
+// title (bidi marks kept; Python strips them), the time label, unread count or the "marked
+// unread" marker, group hint, pinned flag, the chat id from the React fiber, and the row's
+// on-screen centre for clicking; and which view shows (the main list or Archived).
 // The last-message preview is deliberately NOT read (privacy).
 // Argument: {nav, text}. Reads only.
 (arg) => {
@@ -40,12 +41,16 @@
     const r = row.getBoundingClientRect();
     const titleEl = first(row, "chat_row_title");
     const timeEl = first(row, "chat_row_time");
-    const unreadEl = first(row, "chat_row_unread");
+    const unreadEl = first(row, "chat_row_unread") || first(row, "chat_row_marked_unread");
     const cell = first(row, "chat_row_cell");
-    let unread = 0;
+    let unread = 0, marked = false;
     if (unreadEl) {
-      const digits = ((unreadEl.textContent || "") + " " + (unreadEl.getAttribute("aria-label") || "")).replace(/[.,\u00a0\s]/g, "").match(/\d+/);
-      unread = digits ? parseInt(digits[0], 10) : 1;
+      // the label ("1,227 unread messages", pt "1.227 mensagens não lidas") else the text; only
+      // separators between digits go (label and text side by side would read "33" for 3)
+      const count = (t) => { const m = (t || "").replace(/[.,\u00a0\u202f\s](?=\d)/g, "").match(/\d+/); return m ? parseInt(m[0], 10) : null; };
+      const n = count(unreadEl.getAttribute("aria-label")) ?? count(unreadEl.textContent);
+      // a badge without a count is the "marked unread" marker (or one we cannot read: the same)
+      if (n) unread = n; else marked = true;
     }
     const kind = first(row, "message_yourself_row") ? "self"
       : (!cell ? "other" : (!titleEl ? "other" : "chat"));
@@ -55,6 +60,7 @@
       title: titleEl ? (titleEl.getAttribute("title") || titleEl.textContent || "") : null,
       time: timeEl ? (timeEl.textContent || "").trim() : null,
       unread,
+      marked,
       group: !!first(row, "chat_row_group_hint"),
       pinned: !!first(row, "chat_row_pinned"),
       top: r.top,
@@ -84,6 +90,7 @@
     && Math.max(...visible.map((r) => r.top + r.h)) >= spanBottom - 1;
   return {
     rows,
+    view: first(document, "archived_back") ? "archived" : "main",
     scrollTop: scroller ? scroller.scrollTop : 0,
     scrollHeight: scroller ? scroller.scrollHeight : 0,
     clientHeight: scroller ? scroller.clientHeight : 0,

@@ -125,7 +125,8 @@ async function showMain() {
   buildSide(two, (jid) => {
     const chat = S.chats.find((c) => c.jid === jid);
     if (!chat) return;
-    chat.unread = 0;
+    chat.unread = 0; // read by this linked device (the server records the receipts)
+    chat.marked_unread = false;
     openChat(chat, right).then(renderList);
     renderList();
   });
@@ -195,6 +196,7 @@ async function pollOnce() {
     await loadChats();
     renderList();
     await refreshOpen();
+    renderList();
   }
 }
 

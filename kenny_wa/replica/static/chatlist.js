@@ -1,5 +1,5 @@
 // The left pane: #side, the search box, filters and the virtualised chat list grid (#pane-side).
-import { S, h, icon, wdsIcon, p6, tid, bidi, attachFiber } from './dom.js';
+import { S, h, icon, wdsIcon, p6, tid, bidi, attachFiber, api } from './dom.js';
 import * as fmt from './fmt.js';
 import { t, summary } from './i18n.js';
 
@@ -33,10 +33,47 @@ function preview(c) {
 }
 
 function unread(c) {
+  if (!c.unread && c.marked_unread) {
+    // "Mark as unread": the same green badge, empty, labelled instead of counted
+    return h('span', { 'data-testid': tid('icon-unread-count'), 'aria-label': t('marked_unread'), class: 'x1rg5ohu x1xaadd7 x1f6kntn marked-unread' });
+  }
   if (!c.unread) return null;
   const label = t('unread', { n: c.unread, count: fmt.count(c.unread) });
   return h('span', { 'data-testid': tid('icon-unread-count'), 'aria-label': label, class: 'x1rg5ohu x1xaadd7 x1f6kntn' }, h('span', { class: 'x140p0ai' }, String(c.unread)));
 }
+
+// The chat row's context menu (right click, or the chevron shown on hover), in the popover
+// bucket. Only "Mark as unread" / "Mark as read" change anything; every choice is recorded.
+function closeMenu() {
+  document.querySelectorAll('.chat-menu').forEach((m) => m.remove());
+}
+
+function showMenu(c, x, y) {
+  closeMenu();
+  const item = (action) => {
+    const li = h('li', { tabindex: '-1', role: 'button', 'data-animate-dropdown-item': 'true', 'data-testid': tid(`mi-${action.replace('_', '-')}`), class: 'x1n2onr6 menu-item' },
+      h('div', { 'aria-label': t(`menu_${action}`), class: 'x1iyjqo2' }, t(`menu_${action}`)));
+    li.addEventListener('click', (e) => {
+      e.stopPropagation();
+      closeMenu();
+      api('interactions', {}, [{ type: 'menu', target: action, key: null, trusted: e.isTrusted, chat: c.jid, ts: Date.now() }]).catch(() => {});
+      if (action === 'mark_unread') {
+        c.marked_unread = true;
+        api('mark-unread', {}, { chat: c.jid }).catch(() => {});
+        renderList();
+      }
+    });
+    return li;
+  };
+  const actions = [c.archived ? 'unarchive' : 'archive', 'mute', 'pin', c.unread || c.marked_unread ? 'mark_read' : 'mark_unread', 'delete'];
+  const menu = h('div', { role: 'application', class: 'x10l6tqk chat-menu', style: `left: ${x}px; top: ${y}px;` },
+    h('ul', { class: 'x1n2onr6' }, actions.map(item)));
+  (document.getElementById('wa-popovers-bucket') || document.body).append(menu);
+}
+
+document.addEventListener('mousedown', (e) => {
+  if (!(e.target instanceof Element) || !e.target.closest('.chat-menu')) closeMenu();
+}, true);
 
 function cell(c) {
   const titleText = bidi(c.title);
@@ -48,7 +85,8 @@ function cell(c) {
       h('div', { 'data-testid': tid('cell-frame-primary-detail'), class: '_ak8i' }, h('span', { class: 'x1rg5ohu x1xaadd7' }, fmt.listTime(c.t)))),
     h('div', { 'data-testid': tid('cell-frame-secondary'), class: '_ak8j x78zum5' },
       h('div', { class: '_ak8k x1iyjqo2' }, preview(c)),
-      h('div', { role: 'gridcell', 'aria-colindex': '1', class: '_ahlk' }, h('span', {}, unread(c), c.muted ? icon('mute-notifications-refreshed', { 'data-testid': tid('mute-notifications-refreshed') }) : null))));
+      h('div', { role: 'gridcell', 'aria-colindex': '1', class: '_ahlk' }, h('span', {}, unread(c), c.muted ? icon('mute-notifications-refreshed', { 'data-testid': tid('mute-notifications-refreshed') }) : null,
+        h('button', { 'aria-label': t('open_menu'), class: 'x14m1o6m row-chevron' }, icon('down'))))));
   const frame = h('div', { 'data-testid': tid('cell-frame-container'), class: p6() ? 'x10l6tqk xh8yej3 x1g42fcv x78zum5' : '_ak72 _ak73 x78zum5' }, avatar, main);
   attachFiber(frame, c, 3);
   return frame;
@@ -66,7 +104,7 @@ function row(c, index, total) {
       h('div', { class: '' }, h('div', { tabindex: '-1', 'aria-selected': selected, role: 'row' }, cell(c))));
   }
   el.__jid = c.jid;
-  el.__sig = `${index}|${c.t}|${c.unread}|${summary(c.preview)}|${selected}`;
+  el.__sig = `${index}|${c.t}|${c.unread}|${c.marked_unread}|${summary(c.preview)}|${selected}`;
   return el;
 }
 
@@ -131,10 +169,11 @@ function filters() {
 }
 
 function archivedEntry() {
-  const n = S.chats.filter((c) => c.archived).length;
-  if (!n) return null;
+  if (!S.chats.some((c) => c.archived)) return null;
+  // the count is of archived chats with unread messages; none: no count
+  const n = S.chats.filter((c) => c.archived && (c.unread || c.marked_unread)).length;
   const b = h('div', { role: 'button', tabindex: '0', 'aria-label': t('archived'), class: 'x1n2onr6 archived-row', style: `height: ${ROW_H}px;` },
-    icon('archived'), h('div', { class: 'x1iyjqo2' }, t('archived')), h('span', { class: 'x1rg5ohu' }, String(n)));
+    icon('archived'), h('div', { class: 'x1iyjqo2' }, t('archived')), n ? h('span', { class: 'x1rg5ohu' }, String(n)) : null);
   b.addEventListener('click', () => { S.view = 'archived'; buildSide(document.getElementById('side').parentElement, onOpen); });
   return b;
 }
@@ -153,7 +192,22 @@ export function buildSide(parent, openChat) {
   grid = h('div', { 'aria-label': t('chat_list'), role: 'grid', 'aria-rowcount': '0', 'aria-colcount': '1', 'data-testid': tid('chat-list'), class: 'x1n2onr6 x1y1aw1k chat-grid' });
   grid.addEventListener('click', (e) => {
     const r = e.target.closest('.chat-row');
-    if (r && r.__jid) openChat(r.__jid);
+    if (!r || !r.__jid) return;
+    const chevron = e.target.closest('.row-chevron');
+    if (chevron) {
+      const c = S.chats.find((x) => x.jid === r.__jid);
+      const b = chevron.getBoundingClientRect();
+      if (c) showMenu(c, b.left, b.bottom);
+      return;
+    }
+    openChat(r.__jid);
+  });
+  grid.addEventListener('contextmenu', (e) => {
+    const r = e.target.closest('.chat-row');
+    const c = r && S.chats.find((x) => x.jid === r.__jid);
+    if (!c) return;
+    e.preventDefault();
+    showMenu(c, e.clientX, e.clientY);
   });
   pane = h('div', { id: 'pane-side', 'data-scrolltracepolicy': 'wa.web.chatlist', tabindex: '-1', class: 'x1n2onr6 pane-side' },
     S.view === 'all' ? archivedEntry() : null, grid);

@@ -187,6 +187,8 @@ export async function refreshOpen() {
   if (!o || o.loading || !o.msgs.length) return;
   const r = await api('messages', { chat: o.chat.jid, mode: 'newer', cursor: o.msgs[o.msgs.length - 1].id });
   if (S.open !== o || !r.messages.length) return;
+  const listed = S.chats.find((c) => c.jid === o.chat.jid);
+  if (listed) listed.unread = 0; // arrivals in the open chat are read at once (the server records them)
   const stick = atBottom();
   o.msgs = [...o.msgs, ...r.messages];
   sync();
