@@ -33,10 +33,11 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from kenny_wa import words
 from kenny_wa.config import Settings
 from kenny_wa.model import Chat, Message
 
-BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BIDI_MARKS = words.BIDI_MARKS
 _STRIP = re.compile(r"[\s+\-()" + BIDI_MARKS + r"]+")
 _LEADING = re.compile(r"^[\s" + BIDI_MARKS + r"\ufeff\u200b]*")
 _JID_USER = re.compile(r"^(\d+)(?::\d+)?@(?:c\.us|s\.whatsapp\.net)$")
@@ -48,8 +49,12 @@ def normalise(value: str) -> str:
 
 
 def strip_bidi(value: str) -> str:
-    """Remove bidi marks and isolates (WhatsApp wraps names and mentions in them)."""
-    return value.translate({ord(c): None for c in BIDI_MARKS})
+    """Remove bidi marks and isolates (WhatsApp wraps names and mentions in them); unlike
+    :func:`kenny_wa.words.strip_bidi` the surrounding space is kept (message heads)."""
+    return value.translate(_NO_BIDI)
+
+
+_NO_BIDI = dict.fromkeys(map(ord, BIDI_MARKS))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

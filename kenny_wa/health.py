@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kenny_wa import backoff, logs
+from kenny_wa import backoff, guards, logs
 from kenny_wa.config import Settings
 
 log = logs.get_logger(__name__)
@@ -82,6 +82,7 @@ class Snapshot:
     backoff_until: dt.datetime | None = None
     totals: Mapping[str, int] = dataclasses.field(default_factory=dict)
     runs_by_status: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    refused_by_reason: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 def stale_after(interval_minutes: int) -> dt.timedelta:
@@ -152,6 +153,14 @@ def render_metrics(snapshot: Snapshot) -> str:
         "counter",
         "Sync runs by status (running = in progress or interrupted).",
         [({"status": status}, count) for status, count in sorted(snapshot.runs_by_status.items())],
+    )
+    _family(
+        out,
+        "whatsapp_sync_chats_refused_total",
+        "counter",
+        "Chats whose messages were refused rather than stored (dates ambiguous, a time in the"
+        " future, rows out of order), by reason, over finished sync runs.",
+        [({"reason": r}, snapshot.refused_by_reason.get(r, 0)) for r in guards.REFUSAL_REASONS],
     )
     _family(
         out,
@@ -254,6 +263,7 @@ def snapshot_from_rows(
         backoff_until=backoff.as_aware_utc(state.get("backoff_until")),
         totals=totals,
         runs_by_status={str(k): int(v) for k, v in (metrics.get("runs_by_status") or {}).items()},
+        refused_by_reason={str(k): int(v) for k, v in (metrics.get("refused_by_reason") or {}).items()},
     )
 
 

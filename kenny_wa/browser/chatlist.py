@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from kenny_wa import errors, logs
+from kenny_wa import dates, errors, logs, words
 from kenny_wa.browser import launch, listtime, pagejs
 from kenny_wa.browser.auth import js_arg
 from kenny_wa.model import Chat
@@ -34,7 +34,7 @@ SUBTITLE_TIMEOUT_MS = 3_000  # group participants replace "click here for group 
 OPEN_ATTEMPTS = 3
 MAX_LIST_WINDOWS = 500
 SCROLL_FRACTION = 0.8
-SELF_LABELS = frozenset({"you", "você", "voce", "tú", "tu", "vous", "du", "sen", "io"})
+SELF_LABELS = words.YOU_WORDS
 GROUP_SUFFIX = "@g.us"
 
 
@@ -53,10 +53,11 @@ class ChatRow:
     raw_id: str | None  # the fiber id as the page spells it (for in-page matching)
     pinned: bool = False
     unread: int = 0
+    time_label: str | None = None  # as shown, read again once the page's date order is known
 
 
 def strip_bidi(text: str | None) -> str:
-    return listtime.clean(text or "")
+    return words.clean(text or "")
 
 
 def chat_key(raw_id: str | None, title: str) -> tuple[str, str]:
@@ -67,19 +68,26 @@ def chat_key(raw_id: str | None, title: str) -> tuple[str, str]:
 
 
 def rows_from_window(
-    window: dict[str, Any], *, now: dt.datetime, settings: Settings
+    window: dict[str, Any], *, now: dt.datetime, settings: Settings,
+    page_dates: dates.PageDates | None = None,
 ) -> list[tuple[ChatRow, bool]]:
-    """Pure: the chat rows of one window, each with whether it is older than nothing pins it."""
+    """Pure: the chat rows of one window, each with whether it is older than nothing pins it.
+
+    The window's unpinned time labels, newest first, are evidence of the page's date order
+    (``page_dates``, shared with the chats of the session); a numeric date the order leaves
+    open gives no list time (the chat is then opened, never skipped)."""
+    raws = [r for r in window.get("rows", [])
+            if r.get("kind") == "chat" and not r.get("archived") and strip_bidi(r.get("title"))]
+    today = dates.today_in(now, settings.browser_timezone)
+    evidence = dates.ChatDates(page=page_dates or dates.PageDates())
+    unpinned = (r.get("time") for r in raws if not r.get("pinned"))
+    evidence.observe(listtime.list_sightings(unpinned, today), today, newest_first=True)
     out = []
-    for raw in window.get("rows", []):
-        if raw.get("kind") != "chat" or raw.get("archived"):
-            continue
+    for raw in raws:
         title = strip_bidi(raw.get("title"))
-        if not title:
-            continue
         chat_id, source = chat_key(raw.get("id"), title)
         when = listtime.parse_list_time(
-            raw.get("time"), now=now, tz=settings.browser_timezone, locale=settings.browser_locale
+            raw.get("time"), now=now, tz=settings.browser_timezone, order=evidence.order
         )
         chat = Chat(
             chat_id=chat_id,
@@ -88,7 +96,8 @@ def rows_from_window(
             last_activity=when.value if when else None,
             id_source=source,
         )
-        row = ChatRow(chat, when, raw.get("id"), bool(raw.get("pinned")), int(raw.get("unread") or 0))
+        row = ChatRow(chat, when, raw.get("id"), bool(raw.get("pinned")), int(raw.get("unread") or 0),
+                      raw.get("time") or None)
         out.append((row, bool(raw.get("pinned"))))
     return out
 
@@ -112,9 +121,11 @@ def read_window(page: Page) -> dict[str, Any]:
 
 
 def list_chat_rows(
-    page: Page, settings: Settings, *, now: dt.datetime, cutoff: dt.datetime, limiter: RateLimiter
+    page: Page, settings: Settings, *, now: dt.datetime, cutoff: dt.datetime, limiter: RateLimiter,
+    page_dates: dates.PageDates | None = None,
 ) -> list[ChatRow]:
     """Scroll the whole recent part of the list; return chats active since the cutoff, in order."""
+    page_dates = page_dates if page_dates is not None else dates.PageDates()
     where = read_window(page)
     moved = _scroll(page, limiter, to="top")
     if moved is not None and moved["after"] != moved["before"]:
@@ -122,18 +133,30 @@ def list_chat_rows(
     seen: dict[str, ChatRow] = {}
     for _ in range(MAX_LIST_WINDOWS):
         window = read_window(page)
-        rows = [row for row, _pinned in rows_from_window(window, now=now, settings=settings)]
+        rows = [row for row, _pinned in rows_from_window(window, now=now, settings=settings,
+                                                         page_dates=page_dates)]
         if collect(rows, seen, cutoff):
             break
         moved = _scroll(page, limiter, by=SCROLL_FRACTION)
         if moved is None or moved["after"] == moved["before"]:
             # at the end: read once more, the last scroll's rows may have rendered only now
-            last = rows_from_window(read_window(page), now=now, settings=settings)
+            last = rows_from_window(read_window(page), now=now, settings=settings, page_dates=page_dates)
             collect([row for row, _pinned in last], seen, cutoff)
             break
         _wait_rows_changed(page, window)
     log.info("chat_list_read", chats=len(seen))
-    return list(seen.values())
+    return [with_list_time(row, now=now, settings=settings, order=page_dates.order) for row in seen.values()]
+
+
+def with_list_time(row: ChatRow, *, now: dt.datetime, settings: Settings, order: str | None) -> ChatRow:
+    """Pure: a row whose label waited for the page's date order, read in it once known."""
+    if row.list_time is not None or not row.time_label or order is None:
+        return row
+    when = listtime.parse_list_time(row.time_label, now=now, tz=settings.browser_timezone, order=order)
+    if when is None:
+        return row
+    chat = dataclasses.replace(row.chat, last_activity=when.value)
+    return dataclasses.replace(row, chat=chat, list_time=when)
 
 
 def list_chats(page: Page, settings: Settings, *, now: dt.datetime, limiter: RateLimiter) -> list[Chat]:
@@ -157,7 +180,7 @@ def participants_from_subtitle(subtitle: str | None) -> tuple[str, ...]:
     if not subtitle or "," not in subtitle:
         return ()
     names = (strip_bidi(part) for part in subtitle.split(","))
-    return tuple(n for n in names if n and n.lower() not in SELF_LABELS)
+    return tuple(n for n in names if n and not words.is_you(n))
 
 
 def open_chat(page: Page, row: ChatRow, *, limiter: RateLimiter) -> Chat:

@@ -200,3 +200,12 @@ def test_handler_routes_without_a_database():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_refused_chats_counter_has_every_reason():
+    text = health.render_metrics(snap(refused_by_reason={"ambiguous_dates": 3}))
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    family = families["whatsapp_sync_chats_refused"]
+    assert family.type == "counter"
+    values = {s.labels["reason"]: s.value for s in family.samples if s.name.endswith("_total")}
+    assert values == {"ambiguous_dates": 3, "future_timestamp": 0, "out_of_order": 0}
