@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -46,6 +47,7 @@ _WORDS = re.compile(r"\d+|[^\W\d_]+")
 # --- times ----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # a chat repeats its times and dates: read each once
 def parse_time(value: str, *, anchored: bool = True) -> tuple[int, int] | None:
     """"10:54 PM", "8:05 pm", "13.52", "下午1:23" → (hour, minute); None if invalid."""
     text = clean(value)
@@ -122,6 +124,7 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def read_date(value: str) -> tuple[DateText | None, str | None]:
     """A numeric date as written → (date or NumericDate, None) or (None, warning kind)."""
     text = clean(value)
