@@ -3,15 +3,18 @@
 A raw row is the dict ``page_js/extract_rows.js`` returns per ``[role=row]`` (keys are its
 ``FIELDS``). :func:`parse_window` turns one window of them (in DOM order) into messages:
 
-- time: ``data-pre-plain-text`` ("[10:54 PM, 12/9/2025] Name: ") in the page's locale, or
-  the ``msg-meta`` time plus the nearest date anchor (a date separator, or a row of the same
-  day with a full stamp); local wall time in ``ctx.timezone`` → aware UTC;
+- time: ``data-pre-plain-text`` ("[10:54 PM, 12/9/2025] Name: "), or the ``msg-meta`` time
+  plus the nearest date anchor (a date separator, or a row of the same day with a full stamp);
+  local wall time in ``ctx.timezone`` → aware UTC. Numeric dates are read in the page's date
+  order as learned from the window's own dates and those seen before (``ctx.chat_dates``,
+  :mod:`kenny_wa.dates`), never from the locale setting;
 - direction: packed id prefix → ``.message-out/in`` → tail → "You:" label → receipt →
   author block (incoming only), then names learned in the window, then the row's block;
 - sender, kind, text, quote, flags, reactions.
 
 Dates that are ambiguous or impossible are never guessed: the row is dropped and a warning
-kind (a fixed string, never content) is counted instead.
+kind (a fixed string, never content) is counted instead; a window whose dates waited for the
+order says so (``ParseResult.dates_pending``) so its reader can read it again once known.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ def assert_nothing_in_the_future(db_url: str) -> None:
     assert seen is None or seen["last_seen_ts"] is None or seen["last_seen_ts"] <= now
 
 
-@pytest.mark.parametrize("locale", ["en-GB", "pt-BR", "de-DE", "es-MX"])
+@pytest.mark.parametrize("locale", ["en-GB", "pt-BR", "de-DE", "es-MX", "fr-FR", "tr-TR", "ja-JP", "ko-KR"])
 def test_a_page_in_another_language_lands_exactly(tmp_path, db_url, locale):
     with rig("default", tmp_path, db_url, latency_ms=0, locale=locale) as r:
         assert r.env["WHATSAPP_BROWSER_LOCALE"] == "en-US"

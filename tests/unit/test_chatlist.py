@@ -132,3 +132,15 @@ def test_a_chat_stopped_at_the_phone_prompt_is_settled_but_still_partial():
     assert scrape.known_partial(stalled) is None
     assert scrape.known_partial(Cursor(newest)) is None
 
+
+
+def test_settled_messages_adds_the_late_reads_at_or_after_the_floor():
+    from kenny_wa.model import Message
+
+    def m(ident: str, minutes: int) -> Message:
+        return Message(external_id=ident, chat_id="1@c.us", ts=NOW - dt.timedelta(minutes=minutes),
+                       is_outgoing=False, sender="s", text="x", kind="text", raw_data_id=ident, era="p6")
+
+    floor = NOW - dt.timedelta(minutes=30)
+    got = scrape.settled_messages([m("B", 20)], [m("A", 25), m("B", 20), m("OLD", 40)], floor)
+    assert [x.external_id for x in got] == ["A", "B"]
