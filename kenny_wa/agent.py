@@ -48,13 +48,7 @@ def normalise(value: str) -> str:
     return _STRIP.sub("", value).casefold()
 
 
-def strip_bidi(value: str) -> str:
-    """Remove bidi marks and isolates (WhatsApp wraps names and mentions in them); unlike
-    :func:`kenny_wa.words.strip_bidi` the surrounding space is kept (message heads)."""
-    return value.translate(_NO_BIDI)
-
-
-_NO_BIDI = dict.fromkeys(map(ord, BIDI_MARKS))
+strip_bidi = words.remove_bidi  # bidi marks only: the space around a message head is kept
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

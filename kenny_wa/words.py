@@ -8,22 +8,25 @@ dotted/dotless i, bidi marks and odd spaces removed), so "TODAY", "Bugün" and "
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 # Bidi controls WhatsApp wraps names, titles and dates in (LRM, RLM, embeddings, isolates).
 BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_BIDI = re.compile("[" + BIDI_MARKS + "]")
 _BIDI_TABLE = dict.fromkeys(map(ord, BIDI_MARKS))
 # Spaces Intl and WhatsApp put inside times and dates ("10:54\u202fPM", "22.\u00a0März").
 _SPACES = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u2007": " "})
+
+
+def remove_bidi(value: str) -> str:
+    """Remove bidi control marks, nothing else (WhatsApp wraps names and mentions in them)."""
+    return value.translate(_BIDI_TABLE)
 
 
 def strip_bidi(value: str | None) -> str | None:
     """Remove bidi control marks and surrounding space (names and titles, never message text)."""
     if value is None:
         return None
-    return value.translate(_BIDI_TABLE).strip()
+    return remove_bidi(value).strip()
 
 
 def clean(value: str) -> str:

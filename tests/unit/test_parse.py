@@ -4,7 +4,6 @@ Times, dates and separators on their own: tests/unit/test_dates.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
