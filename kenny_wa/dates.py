@@ -70,6 +70,7 @@ def parse_time(value: str, *, anchored: bool = True) -> tuple[int, int] | None:
     return hour, minute
 
 
+@functools.lru_cache(maxsize=8192)  # overlapping windows read the same rows again
 def to_utc(day: dt.date, hour: int, minute: int, timezone: str) -> tuple[dt.datetime | None, str | None]:
     """Local wall time in ``timezone`` → aware UTC. A time skipped by DST is refused;
     a repeated one takes the first occurrence and reports it."""

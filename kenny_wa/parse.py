@@ -22,6 +22,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -141,6 +142,7 @@ class PrePlainText(NamedTuple):
     sender: str | None
 
 
+@functools.lru_cache(maxsize=8192)  # overlapping windows read the same rows again
 def read_pre_plain_text(value: str) -> PrePlainText | None:
     m = _PPT.match(value or "")
     if not m:
@@ -274,7 +276,6 @@ def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: s
     ids: list[str] = []
     chat_jid: str | None = None
     today = ctx.today
-    ppts: dict[str, PrePlainText | None] = {}  # rows of one day share their prefix's date part
     for index, raw in enumerate(raws):
         kind = raw.get("row")
         if kind != "msg":
@@ -298,9 +299,7 @@ def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: s
             chat_jid = packed.remote
         ppt = None
         if raw.get("ppt"):
-            if raw["ppt"] not in ppts:
-                ppts[raw["ppt"]] = read_pre_plain_text(raw["ppt"])
-            ppt = ppts[raw["ppt"]]
+            ppt = read_pre_plain_text(raw["ppt"])
             if ppt is None:
                 warnings["unparsed_pre_plain_text"] += 1
         meta_time = parse_time(raw.get("meta") or "", anchored=False)
