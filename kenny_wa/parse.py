@@ -68,7 +68,7 @@ class ParseContext:
     hour_cycle: str | None = None  # "h12" | "h23" from the page's Intl (informative)
     # The chat's date order as learned so far (shared by its windows, linked to the page's);
     # None: each window decides from its own dates alone.
-    chat_dates: dates.ChatDates | None = None
+    chat_dates: dates.ChatDates | None = dataclasses.field(default=None, compare=False)
 
     @property
     def today(self) -> dt.date:
