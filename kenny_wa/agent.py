@@ -33,10 +33,11 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from kenny_wa import words
 from kenny_wa.config import Settings
 from kenny_wa.model import Chat, Message
 
-BIDI_MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BIDI_MARKS = words.BIDI_MARKS
 _STRIP = re.compile(r"[\s+\-()" + BIDI_MARKS + r"]+")
 _LEADING = re.compile(r"^[\s" + BIDI_MARKS + r"\ufeff\u200b]*")
 _JID_USER = re.compile(r"^(\d+)(?::\d+)?@(?:c\.us|s\.whatsapp\.net)$")
@@ -47,9 +48,7 @@ def normalise(value: str) -> str:
     return _STRIP.sub("", value).casefold()
 
 
-def strip_bidi(value: str) -> str:
-    """Remove bidi marks and isolates (WhatsApp wraps names and mentions in them)."""
-    return value.translate({ord(c): None for c in BIDI_MARKS})
+strip_bidi = words.remove_bidi  # bidi marks only: the space around a message head is kept
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

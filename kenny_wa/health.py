@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kenny_wa import backoff, logs
+from kenny_wa import backoff, guards, logs
 from kenny_wa.config import Settings
 
 log = logs.get_logger(__name__)
@@ -84,6 +84,7 @@ class Snapshot:
     runs_by_status: Mapping[str, int] = dataclasses.field(default_factory=dict)
     unread_waiting: int = 0  # chats deferred for their unread badge
     unread_oldest_at: dt.datetime | None = None  # since when the oldest of them waits
+    refused_by_reason: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
 
 def stale_after(interval_minutes: int) -> dt.timedelta:
@@ -160,6 +161,14 @@ def render_metrics(snapshot: Snapshot, *, now: dt.datetime | None = None) -> str
         "counter",
         "Sync runs by status (running = in progress or interrupted).",
         [({"status": status}, count) for status, count in sorted(snapshot.runs_by_status.items())],
+    )
+    _family(
+        out,
+        "whatsapp_sync_chats_refused_total",
+        "counter",
+        "Chats whose messages were refused rather than stored (dates ambiguous, a time in the"
+        " future, rows out of order), by reason, over finished sync runs.",
+        [({"reason": r}, snapshot.refused_by_reason.get(r, 0)) for r in guards.REFUSAL_REASONS],
     )
     _family(
         out,
@@ -285,6 +294,7 @@ def snapshot_from_rows(
         runs_by_status={str(k): int(v) for k, v in (metrics.get("runs_by_status") or {}).items()},
         unread_waiting=int(waiting.get("chats") or 0),
         unread_oldest_at=backoff.as_aware_utc(waiting.get("oldest")),
+        refused_by_reason={str(k): int(v) for k, v in (metrics.get("refused_by_reason") or {}).items()},
     )
 
 

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from kenny_wa import words
 from kenny_wa.agent import AgentRules, strip_bidi
 from kenny_wa.config import Settings
 from kenny_wa.model import MEDIA_KINDS, Chat, Message
@@ -38,7 +39,7 @@ PLATFORM = "whatsapp"
 SOURCE_APP = "WhatsApp Web"
 UNKNOWN_SENDER = "unknown"
 # How WhatsApp Web labels the owner in a group's participant list, by UI language.
-SELF_LABELS = frozenset({"you", "você", "voce", "tú", "tu", "vous", "du", "jij"})
+SELF_LABELS = words.YOU_WORDS
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -79,7 +80,7 @@ def recipient_ids(message: Message, chat: Chat, settings: Settings) -> list[str]
         return [self_id] if not message.is_outgoing else [clean(chat.title)]
     people: set[str] = {self_id}
     for raw in participants(chat.participants):
-        people.add(self_id if raw.casefold() in SELF_LABELS else raw)
+        people.add(self_id if words.is_you(raw) else raw)
     people.discard(sender)
     return sorted(people)
 

@@ -115,3 +115,5 @@ class ChatBatch:
     images: dict[str, ImageBytes | MediaFailure] = dataclasses.field(default_factory=dict)
     complete: bool = True
     partial_reason: str | None = None  # "phone_prompt" | "stalled" | "history_start_missing" ...
+    # external ids as the page showed them, top to bottom (empty: the messages' own order)
+    page_order: list[str] = dataclasses.field(default_factory=list)

@@ -3,15 +3,18 @@
 A raw row is the dict ``page_js/extract_rows.js`` returns per ``[role=row]`` (keys are its
 ``FIELDS``). :func:`parse_window` turns one window of them (in DOM order) into messages:
 
-- time: ``data-pre-plain-text`` ("[10:54 PM, 12/9/2025] Name: ") in the page's locale, or
-  the ``msg-meta`` time plus the nearest date anchor (a date separator, or a row of the same
-  day with a full stamp); local wall time in ``ctx.timezone`` → aware UTC;
+- time: ``data-pre-plain-text`` ("[10:54 PM, 12/9/2025] Name: "), or the ``msg-meta`` time
+  plus the nearest date anchor (a date separator, or a row of the same day with a full stamp);
+  local wall time in ``ctx.timezone`` → aware UTC. Numeric dates are read in the page's date
+  order as learned from the window's own dates and those seen before (``ctx.chat_dates``,
+  :mod:`kenny_wa.dates`), never from the locale setting;
 - direction: packed id prefix → ``.message-out/in`` → tail → "You:" label → receipt →
   author block (incoming only), then names learned in the window, then the row's block;
 - sender, kind, text, quote, flags, reactions.
 
 Dates that are ambiguous or impossible are never guessed: the row is dropped and a warning
-kind (a fixed string, never content) is counted instead.
+kind (a fixed string, never content) is counted instead; a window whose dates waited for the
+order says so (``ParseResult.dates_pending``) so its reader can read it again once known.
 """
 
 from __future__ import annotations
@@ -19,75 +22,36 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
+import functools
 import re
-import unicodedata
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from kenny_wa import dates, words
 from kenny_wa.model import MEDIA_KINDS, MediaRef, Message
 
 UTC = dt.UTC
-DateOrder = str  # "DMY" | "MDY" | "YMD"
 
-# Own-bubble prefix labels and quoted-author names meaning "me", case-insensitive.
-YOU_LABELS = frozenset({"you:", "você:", "tu:", "tú:", "vous:", "du:", "sen:"})
-YOU_NAMES = frozenset({"you", "você", "tu", "tú", "vous", "du", "sen"})
-EDITED_WORDS = ("edited", "editada", "editado", "modificato", "bearbeitet", "modifié")
+# One vocabulary (kenny_wa.words) and one dates module (kenny_wa.dates) for every reader;
+# the names are kept here for the callers that import them from parse.
+YOU_LABELS = words.YOU_LABELS
+YOU_NAMES = words.YOU_WORDS
+EDITED_WORDS = words.EDITED_WORDS
+strip_bidi = words.strip_bidi
+_clean = words.clean
+parse_time = dates.parse_time
+parse_date = dates.parse_date
+to_utc = dates.to_utc
+date_order_from_parts = dates.date_order_from_parts
 
-_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " ", "\u2009": " ", "\u2007": " "})
 _PPT = re.compile(r"^\s*\[(?P<time>[^,\]]+),\s*(?P<date>[^\]]+)\]\s?(?P<sender>.*?):\s*$", re.S)
-_TIME = re.compile(
-    r"(?P<pre>上午|下午|午前|午後|오전|오후)?\s*(?P<h>\d{1,2})[:.](?P<m>\d{2})"
-    r"(?:\s*(?P<ap>[ap])\.?\s?m\.?(?![a-z]))?",
-    re.I,
-)
-_PM_PREFIXES = frozenset({"下午", "午後", "오후"})
-_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_YMD_DATE = re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*\.?")
-_NUM_DATE = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4}|\d{2})\s*\.?")
 _PACKED = re.compile(r"^(true|false)_([^_@\s]+@[a-z.]+)_([0-9A-Za-z]+)(?:_(.+))?$")
 _PHONE = re.compile(r"^\+?[\d\s().\-]{6,}$")
-_WORDS = re.compile(r"\d+|[^\W\d_]+")
 _EMOJI = re.compile(
     "(?:[\U0001F1E6-\U0001F1FF]{2}"
     "|[\u00a9\u00ae\u203c-\u3299\U0001F000-\U0001FAFF]"
     "[\uFE0F\U0001F3FB-\U0001F3FF]*(?:\u200d[\u2600-\u27bf\U0001F000-\U0001FAFF][\uFE0F\U0001F3FB-\U0001F3FF]*)*)"
 )
-_MDY_LOCALES = frozenset({"en-US", "en-PH", "es-US", "en-AS", "en-GU", "en-PR", "en-UM", "en-VI"})
-_YMD_LANGS = frozenset({"zh", "ja", "ko", "hu", "lt", "mn"})
-_YMD_LOCALES = frozenset({"en-CA", "fr-CA", "sv-SE", "en-ZA"})
-
-_RELATIVE = {
-    "today": 0, "hoje": 0, "hoy": 0, "oggi": 0, "heute": 0, "aujourd'hui": 0, "bugün": 0,
-    "今天": 0, "今日": 0,
-    "yesterday": 1, "ontem": 1, "ayer": 1, "ieri": 1, "gestern": 1, "hier": 1, "dün": 1,
-    "昨天": 1, "昨日": 1,
-}
-_WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
-    "sunday": 6,
-    "segunda-feira": 0, "terça-feira": 1, "quarta-feira": 2, "quinta-feira": 3,
-    "sexta-feira": 4, "segunda": 0, "terça": 1, "quarta": 2, "quinta": 3, "sexta": 4,
-    "sábado": 5, "domingo": 6,
-    "lunes": 0, "martes": 1, "miércoles": 2, "jueves": 3, "viernes": 4,
-}
-_MONTHS = {
-    **{m: i for i, m in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july", "august",
-         "september", "october", "november", "december"), 1)},
-    **{m: i for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)},
-    "sept": 9,
-    **{m: i for i, m in enumerate(
-        ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
-         "setembro", "outubro", "novembro", "dezembro"), 1)},
-    **{m: i for i, m in enumerate(
-        ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-         "septiembre", "octubre", "noviembre", "diciembre"), 1)},
-}
-_FILLER = frozenset({"de", "of", "del", "the"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -98,18 +62,17 @@ class ParseContext:
     chat_title: str | None
     is_group: bool
     now: dt.datetime  # aware; anchors "Today", "Yesterday" and weekday separators
-    locale: str = "en-US"
+    locale: str = "en-US"  # the browser's setting: never decides how a date is read
     timezone: str = "UTC"
-    date_order: DateOrder | None = None  # from the page's Intl date parts; None → from locale
+    date_order: str | None = None  # the page's Intl order (informative: WhatsApp's may differ)
     hour_cycle: str | None = None  # "h12" | "h23" from the page's Intl (informative)
-
-    @property
-    def order(self) -> DateOrder:
-        return self.date_order or date_order_for_locale(self.locale)
+    # The chat's date order as learned so far (shared by its windows, linked to the page's);
+    # None: each window decides from its own dates alone.
+    chat_dates: dates.ChatDates | None = dataclasses.field(default=None, compare=False)
 
     @property
     def today(self) -> dt.date:
-        return self.now.astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
+        return dates.today_in(self.now, self.timezone)
 
 
 class Stamp(NamedTuple):
@@ -134,16 +97,11 @@ class ParseResult:
     warnings: collections.Counter[str]
     ids: list[str]  # external ids of every message row seen, parsed or not, in DOM order
     chat_jid: str | None  # the chat JID revealed by packed ids, normalised
+    dates_pending: bool = False  # some date waited for the page's date order: read again later
+    dates_contradicted: bool = False  # no date order fits the chat's dates: trust none
 
 
 # --- small pure helpers ---------------------------------------------------------------------
-
-
-def strip_bidi(value: str | None) -> str | None:
-    """Remove bidi control marks (names and titles only, never message text)."""
-    if value is None:
-        return None
-    return _BIDI.sub("", value).strip()
 
 
 def normalise_jid(jid: str) -> str:
@@ -172,147 +130,47 @@ def external_id(data_id: str, testid_id: str = "") -> str:
     return (data_id or testid_id or "").strip()
 
 
-def date_order_for_locale(locale: str) -> DateOrder:
-    """Numeric date order for a BCP 47 locale when the page's Intl order is not known."""
-    if locale in _MDY_LOCALES:
-        return "MDY"
-    if locale in _YMD_LOCALES or locale.split("-", 1)[0] in _YMD_LANGS:
-        return "YMD"
-    return "DMY"
-
-
-def date_order_from_parts(part_types: Sequence[str]) -> DateOrder | None:
-    """``Intl.DateTimeFormat().formatToParts()`` types → "DMY"/"MDY"/"YMD"."""
-    order = "".join(t[0].upper() for t in part_types if t in ("day", "month", "year"))
-    return order if order in ("DMY", "MDY", "YMD") else None
-
-
-def _clean(value: str) -> str:
-    if value.isascii():
-        return value.strip()
-    return unicodedata.normalize("NFC", _BIDI.sub("", value.translate(_SPACES))).strip()
-
-
 # --- time and date --------------------------------------------------------------------------
 
 
-def parse_time(value: str, *, anchored: bool = True) -> tuple[int, int] | None:
-    """"10:54 PM", "8:05 pm", "13:52", "下午1:23" → (hour, minute); None if invalid."""
-    text = _clean(value)
-    m = _TIME.fullmatch(text) if anchored else _TIME.search(text)
-    if not m:
-        return None
-    hour, minute = int(m["h"]), int(m["m"])
-    if minute > 59:
-        return None
-    marker = m["ap"].lower() if m["ap"] else ("p" if m["pre"] in _PM_PREFIXES else "a" if m["pre"] else None)
-    if marker:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if marker == "p" else 0)
-    elif hour > 23:
-        return None
-    return hour, minute
+class PrePlainText(NamedTuple):
+    """``[<time>, <date>] <sender>: `` as read; the date waits for the page's order."""
+
+    hm: tuple[int, int] | None
+    date: dates.DateText | None
+    date_warning: str | None
+    sender: str | None
 
 
-def parse_date(value: str, order: DateOrder | None) -> tuple[dt.date | None, str | None]:
-    """A numeric date in the page's order → (date, None) or (None, warning kind)."""
-    text = _clean(value)
-    m = _CJK_DATE.fullmatch(text) or _YMD_DATE.fullmatch(text)
-    if m:
-        return _make_date(int(m[1]), int(m[2]), int(m[3]))
-    m = _NUM_DATE.fullmatch(text)
-    if not m:
-        return None, "unparsed_date"
-    a, b, year = int(m[1]), int(m[2]), int(m[3])
-    if len(m[3]) == 2:
-        year += 2000
-    if order == "DMY":
-        return _make_date(year, b, a)
-    if order == "MDY":
-        return _make_date(year, a, b)
-    # Unknown order (or a Y-M-D locale showing D/M): only an unambiguous date is accepted.
-    if a > 12 >= b:
-        return _make_date(year, b, a)
-    if b > 12 >= a:
-        return _make_date(year, a, b)
-    if a == b:
-        return _make_date(year, a, b)
-    return None, "ambiguous_date"
-
-
-def _make_date(year: int, month: int, day: int) -> tuple[dt.date | None, str | None]:
-    try:
-        return dt.date(year, month, day), None
-    except ValueError:
-        return None, "impossible_date"
-
-
-def to_utc(day: dt.date, hour: int, minute: int, timezone: str) -> tuple[dt.datetime | None, str | None]:
-    """Local wall time in ``timezone`` → aware UTC. A time skipped by DST is refused;
-    a repeated one takes the first occurrence and reports it."""
-    zone = zoneinfo.ZoneInfo(timezone)
-    local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-    utc = local.astimezone(UTC)
-    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        return None, "nonexistent_local_time"
-    if local.replace(fold=1).astimezone(UTC) != utc:
-        return utc, "ambiguous_local_time"
-    return utc, None
-
-
-def parse_pre_plain_text(value: str, ctx: ParseContext) -> tuple[Stamp, str | None]:
-    """``[<time>, <date>] <sender>: `` → (Stamp, sender with bidi marks stripped)."""
+@functools.lru_cache(maxsize=8192)  # overlapping windows read the same rows again
+def read_pre_plain_text(value: str) -> PrePlainText | None:
     m = _PPT.match(value or "")
     if not m:
-        return Stamp(None, None, "unparsed_pre_plain_text"), None
-    sender = clean_name(m["sender"])
-    hm = parse_time(m["time"])
-    day, warning = parse_date(m["date"], ctx.order)
+        return None
+    date, warning = dates.read_date(m["date"])
+    return PrePlainText(parse_time(m["time"]), date, warning, clean_name(m["sender"]))
+
+
+def stamp_of(ppt: PrePlainText, order: str | None, timezone: str) -> Stamp:
+    """A read prefix's timestamp in the page's date order (None: only unambiguous dates)."""
+    day = dates.resolve(ppt.date, order)
     if day is None:
-        return Stamp(None, None, warning, hm), sender
-    if hm is None:
-        return Stamp(None, day, "unparsed_time"), sender
-    ts, warning = to_utc(day, *hm, ctx.timezone)
-    return Stamp(ts, day, warning, hm), sender
+        warning = ppt.date_warning or ("ambiguous_date" if order is None else "impossible_date")
+        return Stamp(None, None, warning, ppt.hm)
+    if ppt.hm is None:
+        return Stamp(None, day, "unparsed_time")
+    ts, warning = to_utc(day, *ppt.hm, timezone)
+    return Stamp(ts, day, warning, ppt.hm)
 
 
-def parse_separator(label: str, ctx: ParseContext) -> dt.date | None:
-    """A date-separator label ("Today", "ONTEM", "Tuesday", "12/9/2025", "9 December 2025")
-    → the date it stands for, relative to ``ctx.now``; None if it is not a date."""
-    text = _clean(label).casefold()
-    if not text or len(text) > 40:
-        return None
-    today = ctx.today
-    if text in _RELATIVE:
-        return today - dt.timedelta(days=_RELATIVE[text])
-    if text in _WEEKDAYS:
-        back = (today.weekday() - _WEEKDAYS[text]) % 7 or 7
-        return today - dt.timedelta(days=back)
-    if any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text.strip("年月日")
-                                                    if ch not in "年月日"):
-        day, _warning = parse_date(text, ctx.order)
-        return day
-    return _named_month_date(text, today)
-
-
-def _named_month_date(text: str, today: dt.date) -> dt.date | None:
-    words = [w for w in _WORDS.findall(text) if w not in _FILLER and w not in _WEEKDAYS]
-    months = [w for w in words if w in _MONTHS]
-    numbers = [w for w in words if w.isdigit()]
-    if len(months) != 1 or not 1 <= len(numbers) <= 2 or len(words) != len(months) + len(numbers):
-        return None
-    month = _MONTHS[months[0]]
-    days = [int(n) for n in numbers if len(n) <= 2]
-    years = [int(n) for n in numbers if len(n) == 4]
-    if len(days) != 1 or len(years) > 1:
-        return None
-    if years:
-        return _make_date(years[0], month, days[0])[0]
-    candidate = _make_date(today.year, month, days[0])[0]
-    if candidate and candidate > today:
-        candidate = _make_date(today.year - 1, month, days[0])[0]
-    return candidate
+def parse_pre_plain_text(
+    value: str, ctx: ParseContext, order: str | None = None
+) -> tuple[Stamp, str | None]:
+    """``[<time>, <date>] <sender>: `` → (Stamp in ``order``, sender with bidi marks stripped)."""
+    ppt = read_pre_plain_text(value)
+    if ppt is None:
+        return Stamp(None, None, "unparsed_pre_plain_text"), None
+    return stamp_of(ppt, order, ctx.timezone), ppt.sender
 
 
 # --- names ----------------------------------------------------------------------------------
@@ -362,7 +220,8 @@ class _Row:
     index: int
     ext_id: str
     packed: PackedId | None
-    stamp: Stamp | None  # from data-pre-plain-text
+    stamp: Stamp | None  # from data-pre-plain-text, once the date order is applied
+    ppt: PrePlainText | None
     ppt_sender: str | None
     time: tuple[int, int] | None  # from msg-meta
     own_signal: bool | None
@@ -374,7 +233,7 @@ class _Row:
 
 
 _BREAK = object()  # a system row: ends a block, keeps the day
-_Item = Any  # _Row | dt.date | None | _BREAK
+_Item = Any  # _Row | _Separator (dt.date | None once the order is applied) | _BREAK
 
 
 def direction_signal(raw: Mapping[str, Any], packed: PackedId | None) -> bool | None:
@@ -388,7 +247,7 @@ def direction_signal(raw: Mapping[str, Any], packed: PackedId | None) -> bool | 
     tail = raw.get("tail")
     if tail in ("out", "in"):
         return tail == "out"
-    prefix = _clean(raw.get("prefix") or "").casefold()
+    prefix = words.fold(raw.get("prefix") or "")
     if prefix:
         if prefix in YOU_LABELS:
             return True
@@ -416,6 +275,7 @@ def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: s
     items: list[_Item] = []  # a row, a separator's date, None (unreadable label) or _BREAK
     ids: list[str] = []
     chat_jid: str | None = None
+    today = ctx.today
     for index, raw in enumerate(raws):
         kind = raw.get("row")
         if kind != "msg":
@@ -424,7 +284,7 @@ def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: s
                 items.append(_BREAK)  # ends a block, not a day
             elif kind == "other" and label:
                 # A date, or an unreadable label: never carry a date across that.
-                items.append(parse_separator(label, ctx))
+                items.append(_Separator(dates.read_separator(label, today)))
             continue
         ext = external_id(raw.get("id") or "", raw.get("tid") or "")
         if not is_message_row(raw):
@@ -437,17 +297,24 @@ def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: s
         packed = split_packed_id(raw.get("id") or "")
         if packed and chat_jid is None:
             chat_jid = packed.remote
-        stamp, ppt_sender = (None, None)
+        ppt = None
         if raw.get("ppt"):
-            stamp, ppt_sender = parse_pre_plain_text(raw["ppt"], ctx)
+            ppt = read_pre_plain_text(raw["ppt"])
+            if ppt is None:
+                warnings["unparsed_pre_plain_text"] += 1
         meta_time = parse_time(raw.get("meta") or "", anchored=False)
         author, author_name = author_sender(raw.get("author_label") or "", raw.get("author_texts") or ())
         has_author = bool(raw.get("author_texts") or raw.get("author_label"))
         items.append(_Row(
-            raw=raw, index=index, ext_id=ext, packed=packed, stamp=stamp, ppt_sender=ppt_sender,
+            raw=raw, index=index, ext_id=ext, packed=packed, stamp=None, ppt=ppt,
+            ppt_sender=ppt.sender if ppt else None,
             time=meta_time, own_signal=direction_signal(raw, packed),
             starts_block=bool(raw.get("tail")) or has_author, author=author, author_name=author_name,
         ))
+    chat_dates = ctx.chat_dates if ctx.chat_dates is not None else dates.ChatDates()
+    chat_dates.observe(_sightings(items), today)
+    order = chat_dates.order
+    pending = _apply_order(items, order, ctx.timezone)
     _assign_days(items)
     rows = [it for it in items if isinstance(it, _Row)]
     _assign_directions(items, ctx)
@@ -457,7 +324,46 @@ def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: s
         message = _build(row, ctx, era, senders.get(row.index), warnings)
         if message is not None:
             messages.append(message)
-    return ParseResult(messages, warnings, ids, chat_jid)
+    return ParseResult(messages, warnings, ids, chat_jid, dates_pending=pending,
+                       dates_contradicted=chat_dates.contradicted)
+
+
+@dataclasses.dataclass(slots=True)
+class _Separator:
+    text: dates.DateText | None  # None: not a date (a boundary no date is carried across)
+
+
+def _sightings(items: list[_Item]) -> list[dates.Sighting]:
+    """Every date the window shows, in page order, each prefix date with its separator's."""
+    out: list[dates.Sighting] = []
+    anchor: dates.DateText | None = None
+    for it in items:
+        if isinstance(it, _Separator):
+            anchor = it.text
+            if it.text is not None:
+                out.append(dates.Sighting(it.text))
+        elif isinstance(it, _Row) and it.ppt is not None and it.ppt.date is not None:
+            if not out or out[-1] != (it.ppt.date, anchor):  # a day's rows repeat one date
+                out.append(dates.Sighting(it.ppt.date, anchor))
+    return out
+
+
+def _apply_order(items: list[_Item], order: str | None, timezone: str) -> bool:
+    """Turn separators into dates and prefixes into stamps in ``order``; True when a date had
+    to wait for the order (undecided), so the window must be read again once it is known."""
+    pending = False
+    stamps: dict[PrePlainText, Stamp] = {}
+    for i, it in enumerate(items):
+        if isinstance(it, _Separator):
+            day = dates.resolve(it.text, order)
+            pending = pending or (day is None and it.text is not None)
+            items[i] = day
+        elif isinstance(it, _Row) and it.ppt is not None:
+            if it.ppt not in stamps:
+                stamps[it.ppt] = stamp_of(it.ppt, order, timezone)
+            it.stamp = stamps[it.ppt]
+            pending = pending or (it.stamp.day is None and it.ppt.date is not None)
+    return pending and order is None
 
 
 def _assign_days(items: list[_Item]) -> None:

@@ -19,12 +19,14 @@ and the chat's cursor is left incomplete, so the next run reads the chat again a
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from procrastinate import exceptions as procrastinate_exceptions
 
-from kenny_wa import errors, jobs, mapping, media, store
+from kenny_wa import errors, guards, jobs, mapping, media, store
 from kenny_wa.config import Settings
 from kenny_wa.model import MEDIA_KINDS, ChatBatch, ImageBytes, MediaFailure, Message
 
@@ -45,6 +47,7 @@ class BatchResult:
     attachments_failed: int = 0  # images that could not be fetched, validated or written
     extraction_jobs: int = 0
     agent_jobs: int = 0
+    refused: str | None = None  # guards.REFUSAL_REASONS: nothing of the batch was stored
 
 
 @dataclasses.dataclass(slots=True)
@@ -66,6 +69,7 @@ def save_chat_batch(
     settings: Settings,
     run_id: int | None = None,
     dry_run: bool = False,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> BatchResult:
     """Write ``batch`` and advance its chat's cursor in one transaction; return the counts.
 
@@ -73,13 +77,21 @@ def save_chat_batch(
     decides). With ``dry_run`` everything is computed inside the transaction and rolled back,
     and no image file is written. ``run_id`` is accepted for the caller's bookkeeping; rows
     do not reference runs.
+
+    A batch :func:`kenny_wa.guards.refusal` refuses stores no message: only its chat's cursor,
+    left incomplete with the reason (``BatchResult.refused``), so the next run reads it again.
     """
     del run_id  # runs are recorded by the caller (store.start_run / finish_run)
+    refused = guards.refusal(batch, clock())
+    if refused is not None:
+        batch = dataclasses.replace(batch, messages=[], images={}, page_order=[], complete=False,
+                                    partial_reason=refused)
     rows = mapping.message_rows(batch.messages, batch.chat, settings)
     result = BatchResult()
     try:
         with conn.transaction():
             result = _save(conn, batch, rows, settings=settings, dry_run=dry_run)
+            result = dataclasses.replace(result, refused=refused)
             if dry_run:
                 raise psycopg.Rollback()
     except psycopg.Error as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from kenny_wa import errors
+from kenny_wa import errors, guards
 
 # The statuses a run can end with, and the exit code of each. "skipped" is a scheduled run
 # that did not open the browser because an earlier UI drift or HTTP 429 is being backed off.
@@ -57,6 +57,8 @@ class SyncSummary:
     agent_jobs_enqueued: int = 0
     errors: int = 0
     partial_chats: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    # chats whose messages were refused rather than stored, by guards.REFUSAL_REASONS reason
+    refused_chats: dict[str, int] = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
     dry_run: bool = False
     run_id: int | None = None
@@ -78,6 +80,8 @@ class SyncSummary:
 
     def add_partial(self, chat_id: str, reason: str) -> None:
         self.partial_chats.append({"chat_id": chat_id, "reason": reason})
+        if reason in guards.REFUSAL_REASONS:
+            self.refused_chats[reason] = self.refused_chats.get(reason, 0) + 1
         self.complete = False
         if self.status == "ok":
             self.status = "partial"

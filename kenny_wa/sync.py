@@ -118,10 +118,12 @@ def _run_locked(
             auth.wait_for_ready(page, settings)
             for batch in scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker,
                                        remembered=remembered, journal=journal):
+                refused = None
                 if not dry_run:
                     saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
                     _add_batch(summary, saved)
-                newest_seen = _count_batch(summary, batch, tracker, newest_seen)
+                    refused = saved.refused
+                newest_seen = _count_batch(summary, batch, tracker, newest_seen, refused)
                 progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
             summary.chats_opened = tracker.chats_opened
             summary.chats_total = tracker.chats_total
@@ -173,12 +175,17 @@ def _count_read_state(summary: SyncSummary, tracker) -> None:
     summary.unread_restore_failed = tracker.restore_failed
 
 
-def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None):
-    """Add one chat's counts to the summary; return the newest message time seen so far."""
+def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None,
+                 refused: str | None = None):
+    """Add one chat's counts to the summary; return the newest message time seen so far (a
+    refused batch's times are not: they are what the guard would not store)."""
     summary.chats_total = tracker.chats_total
     summary.chats_opened = tracker.chats_opened
     summary.chats_synced += 1
     summary.messages_fetched += len(batch.messages)
+    if refused is not None:
+        summary.add_partial(chat_ref(batch.chat.chat_id), refused)
+        return newest_seen
     if not batch.complete:
         summary.add_partial(chat_ref(batch.chat.chat_id), batch.partial_reason or "unknown")
     newest = max((m.ts for m in batch.messages), default=None)

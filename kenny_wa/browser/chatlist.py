@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from kenny_wa import errors, logs
+from kenny_wa import dates, errors, logs, words
 from kenny_wa.browser import launch, listtime, pagejs
 from kenny_wa.browser.auth import js_arg
 from kenny_wa.model import Chat
@@ -37,7 +37,7 @@ MAX_LIST_WINDOWS = 500
 VIEW_TIMEOUT_MS = 10_000  # the Archived view (or the main list again) must show within this
 MENU_TIMEOUT_MS = 3_000  # the chat menu opens / the row shows the "marked unread" marker
 SCROLL_FRACTION = 0.8
-SELF_LABELS = frozenset({"you", "você", "voce", "tú", "tu", "vous", "du", "sen", "io"})
+SELF_LABELS = words.YOU_WORDS
 GROUP_SUFFIX = "@g.us"
 
 
@@ -57,6 +57,7 @@ class ChatRow:
     pinned: bool = False
     unread: int = 0  # the badge's count
     marked_unread: bool = False  # the badge without a count ("Mark as unread")
+    time_label: str | None = None  # as shown, read again once the page's date order is known
 
     @property
     def badged(self) -> bool:
@@ -65,7 +66,7 @@ class ChatRow:
 
 
 def strip_bidi(text: str | None) -> str:
-    return listtime.clean(text or "")
+    return words.clean(text or "")
 
 
 def chat_key(raw_id: str | None, title: str) -> tuple[str, str]:
@@ -76,20 +77,27 @@ def chat_key(raw_id: str | None, title: str) -> tuple[str, str]:
 
 
 def rows_from_window(
-    window: dict[str, Any], *, now: dt.datetime, settings: Settings, archived: bool = False
+    window: dict[str, Any], *, now: dt.datetime, settings: Settings, archived: bool = False,
+    page_dates: dates.PageDates | None = None,
 ) -> list[tuple[ChatRow, bool]]:
     """Pure: the chat rows of one window, each with whether it is pinned; ``archived`` when
-    the window is of the Archived view."""
+    the window is of the Archived view.
+
+    The window's unpinned time labels, newest first, are evidence of the page's date order
+    (``page_dates``, shared with the chats of the session); a numeric date the order leaves
+    open gives no list time (the chat is then opened, never skipped)."""
+    raws = [r for r in window.get("rows", [])
+            if r.get("kind") == "chat" and not r.get("archived") and strip_bidi(r.get("title"))]
+    today = dates.today_in(now, settings.browser_timezone)
+    evidence = dates.ChatDates(page=page_dates or dates.PageDates())
+    unpinned = (r.get("time") for r in raws if not r.get("pinned"))
+    evidence.observe(listtime.list_sightings(unpinned, today), today, newest_first=True)
     out = []
-    for raw in window.get("rows", []):
-        if raw.get("kind") != "chat" or raw.get("archived"):
-            continue
+    for raw in raws:
         title = strip_bidi(raw.get("title"))
-        if not title:
-            continue
         chat_id, source = chat_key(raw.get("id"), title)
         when = listtime.parse_list_time(
-            raw.get("time"), now=now, tz=settings.browser_timezone, locale=settings.browser_locale
+            raw.get("time"), now=now, tz=settings.browser_timezone, order=evidence.order
         )
         chat = Chat(
             chat_id=chat_id,
@@ -100,7 +108,7 @@ def rows_from_window(
             archived=archived,
         )
         row = ChatRow(chat, when, raw.get("id"), bool(raw.get("pinned")), int(raw.get("unread") or 0),
-                      bool(raw.get("marked")))
+                      bool(raw.get("marked")), raw.get("time") or None)
         out.append((row, bool(raw.get("pinned"))))
     return out
 
@@ -131,9 +139,11 @@ def list_chat_rows(
     cutoff: dt.datetime,
     limiter: RateLimiter,
     archived: bool = False,
+    page_dates: dates.PageDates | None = None,
 ) -> list[ChatRow]:
     """Scroll the whole recent part of the list showing now (the main list, or the Archived
     view with ``archived``); return chats active since the cutoff, in order."""
+    page_dates = page_dates if page_dates is not None else dates.PageDates()
     where = read_window(page)
     moved = _scroll(page, limiter, to="top")
     if moved is not None and moved["after"] != moved["before"]:
@@ -141,19 +151,32 @@ def list_chat_rows(
     seen: dict[str, ChatRow] = {}
     for _ in range(MAX_LIST_WINDOWS):
         window = read_window(page)
-        found = rows_from_window(window, now=now, settings=settings, archived=archived)
+        found = rows_from_window(window, now=now, settings=settings, archived=archived,
+                                 page_dates=page_dates)
         rows = [row for row, _pinned in found]
         if collect(rows, seen, cutoff):
             break
         moved = _scroll(page, limiter, by=SCROLL_FRACTION)
         if moved is None or moved["after"] == moved["before"]:
             # at the end: read once more, the last scroll's rows may have rendered only now
-            last = rows_from_window(read_window(page), now=now, settings=settings, archived=archived)
+            last = rows_from_window(read_window(page), now=now, settings=settings, archived=archived,
+                                    page_dates=page_dates)
             collect([row for row, _pinned in last], seen, cutoff)
             break
         _wait_rows_changed(page, window)
     log.info("chat_list_read", chats=len(seen), archived=archived)
-    return list(seen.values())
+    return [with_list_time(row, now=now, settings=settings, order=page_dates.order) for row in seen.values()]
+
+
+def with_list_time(row: ChatRow, *, now: dt.datetime, settings: Settings, order: str | None) -> ChatRow:
+    """Pure: a row whose label waited for the page's date order, read in it once known."""
+    if row.list_time is not None or not row.time_label or order is None:
+        return row
+    when = listtime.parse_list_time(row.time_label, now=now, tz=settings.browser_timezone, order=order)
+    if when is None:
+        return row
+    chat = dataclasses.replace(row.chat, last_activity=when.value)
+    return dataclasses.replace(row, chat=chat, list_time=when)
 
 
 def enter_archived(page: Page, *, limiter: RateLimiter) -> bool:
@@ -223,7 +246,7 @@ def participants_from_subtitle(subtitle: str | None) -> tuple[str, ...]:
     if not subtitle or "," not in subtitle:
         return ()
     names = (strip_bidi(part) for part in subtitle.split(","))
-    return tuple(n for n in names if n and n.lower() not in SELF_LABELS)
+    return tuple(n for n in names if n and not words.is_you(n))
 
 
 def open_chat(page: Page, row: ChatRow, *, limiter: RateLimiter) -> Chat:

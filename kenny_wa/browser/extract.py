@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kenny_wa import errors, parse
+from kenny_wa import dates, errors, parse, words
 from kenny_wa.browser import selectors
 from kenny_wa.model import Message
 
@@ -48,6 +48,8 @@ class WindowResult:
     chat_jid: str | None  # normalised chat JID when packed ids reveal it (p4), else None
     warnings: collections.Counter[str]  # content-free kinds: "ambiguous_date", "no_time", …
     rows: int  # [role=row] nodes read, of any kind
+    dates_pending: bool = False  # some date waited for the page's date order (read it again)
+    dates_contradicted: bool = False  # no date order fits the chat's dates
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -121,6 +123,8 @@ def parse_raw(raw: Mapping[str, Any], ctx: parse.ParseContext, *, setting: str =
         chat_jid=result.chat_jid,
         warnings=result.warnings,
         rows=len(rows),
+        dates_pending=result.dates_pending,
+        dates_contradicted=result.dates_contradicted,
     )
 
 
@@ -136,10 +140,19 @@ class WindowReader:
     Probing every era's selectors costs about twice a pinned read, and the era cannot change
     while the chat is open; each chat's first window with messages still probes, so a page
     that changes between chats is caught. ``setting`` is settings.selector_profile.
+
+    The chat's date order is learned across its windows (``ctx.chat_dates``): a window read
+    while the order was undecided is kept raw, and :meth:`settle` reads it again once the
+    order is known (see kenny_wa.dates).
     """
 
     ctx: parse.ParseContext
     setting: str = "auto"
+    _pending: list[Mapping[str, Any]] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.ctx.chat_dates is None:
+            self.ctx = dataclasses.replace(self.ctx, chat_dates=dates.ChatDates())
 
     def js_arg(self) -> dict[str, Any]:
         """The extractor's argument for the current setting."""
@@ -149,7 +162,27 @@ class WindowReader:
         window = parse_raw(raw, self.ctx, setting=self.setting)
         if self.setting == "auto" and window.messages:
             self.setting = window.profile
+        if window.dates_pending:
+            self._pending.append(raw)
         return window
+
+    @property
+    def chat_dates(self) -> dates.ChatDates:
+        assert self.ctx.chat_dates is not None
+        return self.ctx.chat_dates
+
+    def settle(self) -> tuple[list[Message], str | None]:
+        """After the chat's last window: the messages of windows that waited for the date
+        order, read again in it, and ``"ambiguous_dates"`` when the order stayed open (some
+        date reads differently under two orders that both fit) or none fits."""
+        chat = self.chat_dates
+        if chat.contradicted or (self._pending and chat.order is None):
+            return [], "ambiguous_dates"
+        messages: list[Message] = []
+        for raw in self._pending:
+            messages.extend(parse_raw(raw, self.ctx, setting=self.setting).messages)
+        self._pending.clear()
+        return messages, None
 
 
 def read_header(page: Page) -> HeaderInfo:
@@ -159,8 +192,8 @@ def read_header(page: Page) -> HeaderInfo:
     raw = page.evaluate(load_js("read_header.js"), arg)
     jid = raw.get("jid") or None
     return HeaderInfo(
-        title=parse.strip_bidi(raw.get("title")) or None,
-        subtitle=parse.strip_bidi(raw.get("subtitle")) or None,
+        title=words.strip_bidi(raw.get("title")) or None,
+        subtitle=words.strip_bidi(raw.get("subtitle")) or None,
         chat_jid=parse.normalise_jid(jid) if jid else None,
     )
 
@@ -171,6 +204,6 @@ def read_page_intl(page: Page) -> PageIntl:
     return PageIntl(
         locale=raw["locale"],
         timezone=raw["timezone"],
-        date_order=parse.date_order_from_parts(raw["parts"]),
+        date_order=dates.date_order_from_parts(raw["parts"]),  # a hint only
         hour_cycle=raw.get("hour_cycle") or None,
     )

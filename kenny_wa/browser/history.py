@@ -70,6 +70,7 @@ class HistoryResult:
     windows: int
     scrolls: int
     stop: str  # "floor" | "history_start" | "phone_prompt" | "stalled" | "cycle_cap"
+    page_order: list[str] = dataclasses.field(default_factory=list)  # every id read, top to bottom
 
 
 def history_floor(cutoff: dt.datetime, cursor_ts: dt.datetime | None) -> dt.datetime:
@@ -98,6 +99,24 @@ def merge_messages(
     return new
 
 
+def merge_page_order(order: list[str], placed: set[str], window_ids: Iterable[str]) -> None:
+    """Add one window's ids (top to bottom) to the chat's page order: ids not placed yet go
+    right above the next placed id of the window, or at the bottom when none follows."""
+    run: list[str] = []
+    for ident in window_ids:
+        if ident in placed:
+            if run:
+                at = order.index(ident)
+                order[at:at] = run
+                placed.update(run)
+                run = []
+        elif ident not in run:
+            run.append(ident)
+    if run:
+        order.extend(run)
+        placed.update(run)
+
+
 def load_history(
     adapter: HistoryAdapter,
     *,
@@ -108,6 +127,8 @@ def load_history(
     """Scroll back until a stop rule holds; return the messages at or after the floor."""
     floor = history_floor(cutoff, cursor_ts)
     merged: dict[str, Message] = {}
+    order: list[str] = []
+    placed: set[str] = set()
     stalls = idle_moves = idle = windows = scrolls = 0
     at_start = False
     last_outcome: ScrollOutcome | None = None
@@ -116,6 +137,7 @@ def load_history(
         window = adapter.read_window()
         windows += 1
         new_ids = merge_messages(merged, window.messages, merge=merge)
+        merge_page_order(order, placed, getattr(window, "ids", None) or [m.external_id for m in window.messages])
         if merged and min(m.ts for m in merged.values()) < floor:
             stop = "floor"
             break
@@ -156,6 +178,7 @@ def load_history(
         windows=windows,
         scrolls=scrolls,
         stop=stop,
+        page_order=order,
     )
 
 

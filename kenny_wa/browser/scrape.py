@@ -21,10 +21,10 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kenny_wa import errors, logs, parse, unread
+from kenny_wa import dates, errors, logs, parse, unread
 from kenny_wa.browser import auth, chatlist, extract, history, launch, media_fetch, selectors
 from kenny_wa.browser.ratelimit import RateLimiter
-from kenny_wa.model import ChatBatch, ImageBytes
+from kenny_wa.model import ChatBatch, ImageBytes, Message
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -167,15 +167,18 @@ class _Walk:
     journal: ReadStateJournal
     cutoff: dt.datetime = dataclasses.field(init=False)
     limiter: RateLimiter = dataclasses.field(init=False)
+    page_dates: dates.PageDates = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         self.cutoff = self.now - dt.timedelta(days=self.settings.lookback_days)
         self.limiter = RateLimiter(self.settings.scroll_min_interval_ms)
+        # the page's date order, learned from the lists and every chat of the session
+        self.page_dates = dates.PageDates()
 
     def list_view(self, *, archived: bool) -> list[chatlist.ChatRow]:
         rows = _guarded(self.page, self.settings, lambda: chatlist.list_chat_rows(
             self.page, self.settings, now=self.now, cutoff=self.cutoff, limiter=self.limiter,
-            archived=archived))
+            archived=archived, page_dates=self.page_dates))
         self.progress.chats_total += len(rows)
         return rows
 
@@ -242,7 +245,8 @@ class _Walk:
         cursor_ts = cursor.newest_ts if cursor is not None and is_settled(cursor) else None
         try:
             batch = read_chat(page, settings, chat, now=self.now, cutoff=self.cutoff, cursor_ts=cursor_ts,
-                              limiter=self.limiter, progress=progress)
+                              limiter=self.limiter, progress=progress,
+                              page_dates=self.page_dates)
         except Exception as exc:
             if not _reloaded_by(exc):
                 raise
@@ -274,8 +278,11 @@ def _reloaded(chat: Any, index: int, progress: ScrapeProgress) -> ChatBatch:
     return ChatBatch(chat=chat, messages=[], complete=False, partial_reason="page_reloaded")
 
 
-def parse_context(chat: Any, settings: Settings, *, now: dt.datetime) -> parse.ParseContext:
-    """How the open chat's rows are read: its identity and the page's locale and timezone."""
+def parse_context(
+    chat: Any, settings: Settings, *, now: dt.datetime, page_dates: dates.PageDates | None = None
+) -> parse.ParseContext:
+    """How the open chat's rows are read: its identity, the page's timezone, and the date order
+    learned so far in this page session (the locale setting never decides it)."""
     return parse.ParseContext(
         chat_id=chat.chat_id,
         chat_title=chat.title,
@@ -283,6 +290,7 @@ def parse_context(chat: Any, settings: Settings, *, now: dt.datetime) -> parse.P
         now=now,
         locale=settings.browser_locale,
         timezone=settings.browser_timezone,
+        chat_dates=dates.ChatDates(page=page_dates or dates.PageDates()),
     )
 
 
@@ -296,10 +304,14 @@ def read_chat(
     cursor_ts: dt.datetime | None,
     limiter: RateLimiter,
     progress: ScrapeProgress,
+    page_dates: dates.PageDates | None = None,
 ) -> ChatBatch:
-    """Load the open chat's history back to the floor and fetch its images."""
+    """Load the open chat's history back to the floor and fetch its images.
+
+    A chat whose dates leave the page's date order open (or fit no order) is yielded partial
+    ``ambiguous_dates`` with no messages: a wrong date is worse than a missing message."""
     profile = selectors.profile(settings.selector_profile)
-    ctx = parse_context(chat, settings, now=now)
+    ctx = parse_context(chat, settings, now=now, page_dates=page_dates)
     nav = auth.js_arg()["nav"]
     reader = extract.WindowReader(ctx, settings.selector_profile)
     adapter = history.PlaywrightHistoryAdapter(
@@ -318,6 +330,12 @@ def read_chat(
     progress.windows += result.windows
     progress.scrolls += result.scrolls
     progress.scrolls_ahead += adapter.scrolls_ahead
+    late, dates_reason = reader.settle()
+    if dates_reason is not None:
+        log.warning("chat_dates_ambiguous", windows=result.windows)
+        return ChatBatch(chat=chat, messages=[], complete=False, partial_reason=dates_reason)
+    if late:
+        result.messages = settled_messages(result.messages, late, history.history_floor(cutoff, cursor_ts))
     images = media_fetch.fetch_images(
         page,
         result.messages,
@@ -340,4 +358,13 @@ def read_chat(
         images=images,
         complete=result.complete,
         partial_reason=result.partial_reason,
+        page_order=result.page_order,
     )
+
+
+def settled_messages(read: list[Message], late: list[Message], floor: dt.datetime) -> list[Message]:
+    """Pure: the chat's messages with those of windows read again once the date order was
+    known, at or after the floor, oldest first."""
+    merged = {m.external_id: m for m in read}
+    history.merge_messages(merged, (m for m in late if m.ts >= floor), merge=parse.merge_message)
+    return sorted(merged.values(), key=lambda m: (m.ts, m.external_id))

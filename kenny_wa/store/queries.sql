@@ -380,6 +380,14 @@ SELECT
     coalesce(sum(errors), 0) AS errors
 FROM sync_runs WHERE NOT dry_run;
 
+-- metrics_refused_by_reason --
+-- Chats whose messages were refused rather than stored (guards.REFUSAL_REASONS), by reason,
+-- over every non-dry run.
+SELECT elem->>'reason' AS reason, count(*) AS n
+FROM sync_runs, jsonb_array_elements(partial_chats) AS elem
+WHERE NOT dry_run AND elem->>'reason' = ANY(%(reasons)s)
+GROUP BY 1 ORDER BY 1;
+
 -- metrics_last_cycle --
 -- Duration of the latest finished run.
 SELECT seconds FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg.types.json import Jsonb
 
+from kenny_wa.guards import REFUSAL_REASONS, not_after
 from kenny_wa.store import db
 from kenny_wa.store.queries import QUERIES
 from kenny_wa.store.text import clean_json, clean_text
@@ -72,19 +73,21 @@ def advance_cursor(
     *,
     source: str = SOURCE,
 ) -> None:
-    """Move a chat's cursor forward (``newest_ts``/``last_activity`` never go backwards).
+    """Move a chat's cursor forward (``newest_ts``/``last_activity`` never go backwards, and
+    never past now: a time from the future would hide every message until then).
 
     ``complete``/``partial_reason`` always describe the latest sync of the chat: a chat left
     incomplete must be read back to the lookback cutoff next time, whatever its newest_ts.
     """
+    now = dt.datetime.now(dt.UTC)
     db.cursor(conn).execute(
         QUERIES["cursor_advance"],
         {
             "source": source,
             "chat_id": clean_text(chat_id),
-            "newest_ts": newest_ts,
+            "newest_ts": not_after(newest_ts, now),
             "newest_external_id": clean_text(newest_external_id),
-            "last_activity": last_activity,
+            "last_activity": not_after(last_activity, now),
             "complete": complete,
             "partial_reason": clean_text(partial_reason),
         },
@@ -151,7 +154,7 @@ def record_sync_state(
     Success resets ``consecutive_failures`` to 0, sets ``last_success_at`` and clears the
     backoff. A failure counts up; with ``back_off`` (UI drift, HTTP 429) the n-th failure in a
     row sets ``backoff_until = now + min(interval * (2^(n-1) - 1), 6 h)``, so the first one
-    lets the next scheduled run go ahead. ``last_seen_ts`` only moves forward.
+    lets the next scheduled run go ahead. ``last_seen_ts`` only moves forward, never past now.
     """
     db.cursor(conn).execute(
         QUERIES["sync_state_record"],
@@ -160,7 +163,7 @@ def record_sync_state(
             "session_status": clean_text(session_status),
             "success": success,
             "back_off": back_off,
-            "last_seen_ts": last_seen_ts,
+            "last_seen_ts": not_after(last_seen_ts, dt.datetime.now(dt.UTC)),
             "interval": dt.timedelta(minutes=interval_minutes),
         },
     )
@@ -220,14 +223,17 @@ def status_summary(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
 @db.boundary
 def metrics_snapshot(conn: psycopg.Connection) -> dict[str, Any]:
     """Totals for /metrics over non-dry runs: messages_fetched, upserts, attachments_saved,
-    extraction_jobs_enqueued, errors, runs; plus last_cycle_seconds and runs_by_status."""
+    extraction_jobs_enqueued, errors, runs; plus last_cycle_seconds, runs_by_status and
+    refused_by_reason (chats whose messages were refused, by guards.REFUSAL_REASONS reason)."""
     cur = db.cursor(conn)
     totals = dict(cur.execute(QUERIES["metrics_totals"]).fetchone() or {})
     last = cur.execute(QUERIES["metrics_last_cycle"]).fetchone()
     by_status = cur.execute(QUERIES["metrics_runs_by_status"]).fetchall()
+    refused = cur.execute(QUERIES["metrics_refused_by_reason"], {"reasons": list(REFUSAL_REASONS)}).fetchall()
     snapshot = {k: int(v) for k, v in totals.items()}
     snapshot["last_cycle_seconds"] = None if last is None else last["seconds"]
     snapshot["runs_by_status"] = {r["status"]: r["n"] for r in by_status}
+    snapshot["refused_by_reason"] = {r["reason"]: r["n"] for r in refused}
     return snapshot
 
 

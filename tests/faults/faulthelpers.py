@@ -170,12 +170,15 @@ def pair_profile(replica, env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def rig(scenario: str, tmp: Path, db_url: str, *, seed: int = 1, latency_ms: int = 0,
-        pair: bool = True, **env: str) -> Iterator[Rig]:
-    """A started replica of ``scenario`` and a profile paired with it."""
+        pair: bool = True, lang: str | None = None, locale: str | None = None,
+        **env: str) -> Iterator[Rig]:
+    """A started replica of ``scenario`` (its page in language ``lang``, its dates formatted in
+    ``locale``; each defaults to the browser's) and a profile paired with it."""
     chromium_or_skip()
     from kenny_wa.replica import ReplicaServer
 
-    with ReplicaServer(scenario=scenario, era="p6", seed=seed, latency_ms=latency_ms) as replica:
+    with ReplicaServer(scenario=scenario, era="p6", seed=seed, latency_ms=latency_ms,
+                       lang=lang, locale=locale) as replica:
         environment = rig_env(replica, tmp, db_url, **env)
         if pair:
             pair_profile(replica, environment)

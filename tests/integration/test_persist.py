@@ -171,3 +171,30 @@ def test_agent_messages_deferred_once(db_conn, tmp_path):
         "SELECT count(*) AS n FROM procrastinate_jobs WHERE task_name = %s", (jobs.AGENT_TASK,)
     ).fetchone()["n"]
     assert n == routed
+
+
+@pytest.mark.parametrize(("messages", "page_order", "reason"), [
+    # day and month swapped: ten days in the future
+    ([msg("M1", 0), msg("M2", 60 * 24 * 10)], [], "future_timestamp"),
+    # the page shows M2 above M1 but M2 is an hour later
+    ([msg("M1", 0), msg("M2", 60)], ["M2", "M1"], "out_of_order"),
+])
+def test_a_refused_batch_stores_nothing_and_leaves_the_cursor_incomplete(
+    db_conn, settings, messages, page_order, reason
+):
+    store.advance_cursor(db_conn, CHAT.chat_id, T - dt.timedelta(days=1), "M0", T, True)
+    refused = batch(messages=messages, page_order=page_order)
+    result = persist.save_chat_batch(db_conn, refused, settings=settings, run_id=None,
+                                     clock=lambda: T + dt.timedelta(hours=2))
+    assert result.refused == reason and result.inserted == 0
+    assert count(db_conn, "messages") == 0 and count(db_conn, "procrastinate_jobs") == 0
+    cursor = store.get_cursors(db_conn)[CHAT.chat_id]
+    assert cursor.newest_ts == T - dt.timedelta(days=1) and cursor.newest_external_id == "M0"
+    assert (cursor.complete, cursor.partial_reason) == (False, reason)
+
+
+def test_a_batch_in_page_order_is_saved(db_conn, settings):
+    ok = batch(messages=[msg("M1", 0), msg("M2", 0), msg("M3", 5)], page_order=["M2", "M1", "M3"])
+    result = persist.save_chat_batch(db_conn, ok, settings=settings, run_id=None,
+                                     clock=lambda: T + dt.timedelta(hours=2))
+    assert result.refused is None and result.inserted == 3

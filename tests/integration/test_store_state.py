@@ -156,3 +156,24 @@ def test_profile_lock_context_manager(db_url):
 
 def test_ping(db_conn):
     assert store.ping(db_conn)
+
+
+def test_cursor_and_last_seen_never_move_past_now(db_conn):
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    store.advance_cursor(db_conn, "c1", future, "F1", future, True)
+    cursor = store.get_cursors(db_conn)["c1"]
+    now = dt.datetime.now(dt.UTC)
+    assert cursor.newest_ts <= now and cursor.last_activity <= now
+    store.record_sync_state(db_conn, session_status="logged_in", success=True, last_seen_ts=future)
+    assert store.get_sync_state(db_conn)["last_seen_ts"] <= dt.datetime.now(dt.UTC)
+
+
+def test_metrics_count_refused_chats_by_reason(db_conn):
+    run_id = store.start_run(db_conn, profile="p")
+    partial = [{"chat_id": "a", "reason": "ambiguous_dates"}, {"chat_id": "b", "reason": "phone_prompt"},
+               {"chat_id": "c", "reason": "future_timestamp"}, {"chat_id": "d", "reason": "ambiguous_dates"}]
+    store.finish_run(db_conn, run_id, {"status": "partial", "partial_chats": partial, "seconds": 1.0})
+    dry = store.start_run(db_conn, profile="p", dry_run=True)
+    store.finish_run(db_conn, dry, {"status": "partial", "partial_chats": partial[:1], "seconds": 1.0})
+    metrics = store.metrics_snapshot(db_conn)
+    assert metrics["refused_by_reason"] == {"ambiguous_dates": 2, "future_timestamp": 1}

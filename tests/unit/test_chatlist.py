@@ -55,9 +55,36 @@ def test_collect_dedupes_and_stops_at_cutoff_but_not_for_pinned():
     first = rows(raw("Pinned old", "01/01/2026", id="1@c.us", pinned=True), raw("A", "11:00", id="2@c.us"))
     assert not chatlist.collect(first, seen, CUTOFF)
     again = rows(raw("A", "11:00", id="2@c.us"), raw("B", "Monday", id="3@c.us"),
-                 raw("C", "01/08/2026", id="4@c.us"), raw("D", "10:00", id="5@c.us"))
+                 raw("C", "01/08/2026", id="4@c.us"), raw("D", "30/07/2026", id="5@c.us"))
     assert chatlist.collect(again, seen, CUTOFF)
     assert list(seen) == ["2@c.us", "3@c.us"]
+
+
+def test_list_dates_are_read_in_the_order_the_list_shows_not_the_locale():
+    from kenny_wa import dates
+
+    # the setting says month first (en-US); the list's own "25/08/2026" says day first
+    us = Settings(browser_locale="en-US", browser_timezone="UTC")
+    page = dates.PageDates()
+    alone = chatlist.rows_from_window({"rows": [raw("A", "03/09/2026", id="1@c.us")]},
+                                      now=NOW, settings=us, page_dates=page)
+    assert alone[0][0].list_time is None  # 3 September or 9 March: undecided, so opened
+    later = chatlist.rows_from_window({"rows": [raw("B", "25/08/2026", id="2@c.us")]},
+                                      now=NOW, settings=us, page_dates=page)
+    assert later[0][0].list_time.day == dt.date(2026, 8, 25) and page.order == "DMY"
+    again = chatlist.with_list_time(alone[0][0], now=NOW, settings=us, order=page.order)
+    assert again.list_time.day == dt.date(2026, 9, 3)
+    assert again.chat.last_activity == again.list_time.value
+
+
+def test_list_out_of_chronology_decides_nothing():
+    from kenny_wa import dates
+
+    page = dates.PageDates()
+    got = chatlist.rows_from_window({"rows": [raw("A", "10:00", id="1@c.us"), raw("B", "03/09/2026", id="2@c.us"),
+                                              raw("C", "11:00", id="3@c.us")]},
+                                    now=NOW, settings=SETTINGS, page_dates=page)
+    assert page.order is None and got[1][0].list_time is None
 
 
 def test_header_matches_by_id_then_title():
@@ -101,7 +128,7 @@ def test_needs_open():
 
 
 def test_list_time_local_day():
-    lt = listtime.parse_list_time("Yesterday", now=NOW, tz="America/Sao_Paulo", locale="pt-BR")
+    lt = listtime.parse_list_time("Yesterday", now=NOW, tz="America/Sao_Paulo")
     assert lt.local_day_of(dt.datetime(2026, 9, 20, 2, 0, tzinfo=dt.UTC)) == dt.date(2026, 9, 19)
 
 
@@ -118,3 +145,15 @@ def test_a_chat_stopped_at_the_phone_prompt_is_settled_but_still_partial():
     assert scrape.known_partial(stalled) is None
     assert scrape.known_partial(Cursor(newest)) is None
 
+
+
+def test_settled_messages_adds_the_late_reads_at_or_after_the_floor():
+    from kenny_wa.model import Message
+
+    def m(ident: str, minutes: int) -> Message:
+        return Message(external_id=ident, chat_id="1@c.us", ts=NOW - dt.timedelta(minutes=minutes),
+                       is_outgoing=False, sender="s", text="x", kind="text", raw_data_id=ident, era="p6")
+
+    floor = NOW - dt.timedelta(minutes=30)
+    got = scrape.settled_messages([m("B", 20)], [m("A", 25), m("B", 20), m("OLD", 40)], floor)
+    assert [x.external_id for x in got] == ["A", "B"]

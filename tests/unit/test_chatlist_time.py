@@ -12,8 +12,12 @@ from kenny_wa.browser.listtime import parse_list_time
 NOW = dt.datetime(2026, 9, 20, 12, 0, tzinfo=dt.UTC)
 
 
+# the page's date order, as kenny_wa.dates learns it (the locale never decides)
+ORDER = {"en-US": "MDY", "en-GB": "DMY", "pt-BR": "DMY", "de-DE": "DMY", "sv-SE": None, "es-MX": "DMY"}
+
+
 def p(text, locale="en-US", tz="UTC"):
-    return parse_list_time(text, now=NOW, tz=tz, locale=locale)
+    return parse_list_time(text, now=NOW, tz=tz, order=ORDER[locale])
 
 
 @pytest.mark.parametrize(
@@ -87,6 +91,36 @@ def test_not_a_time(text):
 
 def test_future_date_rejected():
     assert p("10/1/2026", "en-US") is None
+
+
+def test_undecided_order_reads_only_dates_both_orders_agree_on():
+    def undecided(text):
+        return parse_list_time(text, now=NOW, tz="UTC", order=None)
+
+    assert undecided("3/4/2026") is None  # 3 April or 4 March: waits for the page's order
+    assert undecided("13/4/2026").day == dt.date(2026, 4, 13)
+    assert undecided("4/4/2026").day == dt.date(2026, 4, 4)
+    assert undecided("2026-04-03").day == dt.date(2026, 4, 3)
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("Heute", 20), ("GESTERN", 19), ("Ayer", 19), ("Hier", 19), ("Dün", 19), ("DÜN", 19),
+    ("Ieri", 19), ("Gisteren", 19), ("昨天", 19), ("Montag", 14), ("lunes", 14), ("Cumartesi", 19),
+    ("SALI", 15), ("vrijdag", 18), ("giovedì", 17),
+])
+def test_relative_words_of_every_language(text, day):
+    assert parse_list_time(text, now=NOW, tz="UTC").day == dt.date(2026, 9, day)
+
+
+def test_list_sightings_decide_the_order():
+    from kenny_wa import dates
+    from kenny_wa.browser.listtime import list_sightings
+
+    today = NOW.date()
+    evidence = dates.ChatDates()
+    evidence.observe(list_sightings(["10:54", "Yesterday", "05/09/2026", "31/08/2026"], today), today,
+                     newest_first=True)
+    assert evidence.order == "DMY"
 
 
 def test_bidi_marks_stripped():

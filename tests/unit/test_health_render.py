@@ -222,3 +222,10 @@ def test_deferred_unread_chats_are_counted_with_the_oldest_age_but_stay_healthy(
 def test_snapshot_reads_the_waiting_chats():
     s = health.snapshot_from_rows({}, {}, None, waiting={"chats": 2, "oldest": NOW})
     assert (s.unread_waiting, s.unread_oldest_at) == (2, NOW)
+def test_refused_chats_counter_has_every_reason():
+    text = health.render_metrics(snap(refused_by_reason={"ambiguous_dates": 3}))
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    family = families["whatsapp_sync_chats_refused"]
+    assert family.type == "counter"
+    values = {s.labels["reason"]: s.value for s in family.samples if s.name.endswith("_total")}
+    assert values == {"ambiguous_dates": 3, "future_timestamp": 0, "out_of_order": 0}

@@ -236,3 +236,26 @@ def test_a_view_that_moves_forever_without_new_rows_still_stalls():
     adapter = Scripted(windows, stall_attempts=3, max_cycles=1000)
     result = history.load_history(adapter, cutoff=CUTOFF)
     assert result.stop == "stalled" and adapter.scrolls == history.MAX_IDLE_MOVES
+
+
+@pytest.mark.parametrize(("windows", "expected"), [
+    ([["C", "D", "E"], ["A", "B", "C", "D"]], ["A", "B", "C", "D", "E"]),  # scrolled up: prepended
+    ([["C", "D"], ["A", "B"]], ["C", "D", "A", "B"]),  # no overlap: placed after what is known
+    ([["A", "C"], ["A", "B", "C"]], ["A", "B", "C"]),  # a row rendered late lands in its place
+    ([["A", "B"], ["A", "B"]], ["A", "B"]),
+])
+def test_merge_page_order(windows, expected):
+    order: list[str] = []
+    placed: set[str] = set()
+    for ids in windows:
+        history.merge_page_order(order, placed, ids)
+    assert order == expected and placed == set(expected)
+
+
+def test_load_history_keeps_the_page_order_of_every_window():
+    t = NOW - dt.timedelta(days=1)
+    newest = W([msg(3, t + dt.timedelta(minutes=3)), msg(4, t + dt.timedelta(minutes=4))])
+    older = W([msg(1, t), msg(2, t + dt.timedelta(minutes=1)), msg(3, t + dt.timedelta(minutes=3))],
+              history_start=True)
+    result = history.load_history(Scripted([newest, older]), cutoff=CUTOFF)
+    assert result.page_order == ["ID0001", "ID0002", "ID0003", "ID0004"]

@@ -1,8 +1,9 @@
-"""Pure parsing: timestamps by locale, separators, direction, senders, ids, merge."""
+"""Pure parsing: prefixes, windows (dates from the page's evidence), direction, senders, ids, merge.
+
+Times, dates and separators on their own: tests/unit/test_dates.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
@@ -25,198 +26,44 @@ def utc(*a: int) -> dt.datetime:
     return dt.datetime(*a, tzinfo=UTC)
 
 
-# --- times ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("10:54 PM", (22, 54)),
-    ("10:54 pm", (22, 54)),
-    ("8:05\u202fpm", (20, 5)),
-    ("8:05\u00a0AM", (8, 5)),
-    ("12:00 AM", (0, 0)),
-    ("12:30 PM", (12, 30)),
-    ("12:30 p.m.", (12, 30)),
-    ("7:15 a. m.", (7, 15)),
-    ("13:52", (13, 52)),
-    ("00:07", (0, 7)),
-    ("9.41", (9, 41)),
-    ("下午1:23", (13, 23)),
-    ("上午11:05", (11, 5)),
-    ("오후 3:10", (15, 10)),
-])
-def test_parse_time(text: str, expected: tuple[int, int]) -> None:
-    assert parse.parse_time(text) == expected
-
-
-@pytest.mark.parametrize("text", ["24:00", "13:05 PM", "0:30 am", "10:60", "ten past", ""])
-def test_parse_time_rejects(text: str) -> None:
-    assert parse.parse_time(text) is None
-
-
-def test_parse_time_in_meta_text() -> None:
-    assert parse.parse_time("Edited 11:15\u202fAM", anchored=False) == (11, 15)
-    assert parse.parse_time("", anchored=False) is None
-
-
-# --- dates ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("text", "order", "expected"), [
-    ("12/9/2025", "MDY", dt.date(2025, 12, 9)),
-    ("12/9/2025", "DMY", dt.date(2025, 9, 12)),
-    ("6/13/2026", "MDY", dt.date(2026, 6, 13)),
-    ("14/12/2025", "DMY", dt.date(2025, 12, 14)),
-    ("22/03/2026", "DMY", dt.date(2026, 3, 22)),
-    ("5.09.2026", "DMY", dt.date(2026, 9, 5)),
-    ("18.09.2026", "DMY", dt.date(2026, 9, 18)),
-    ("2026/09/18", "YMD", dt.date(2026, 9, 18)),
-    ("2026-9-18", "DMY", dt.date(2026, 9, 18)),
-    ("2026年9月18日", "YMD", dt.date(2026, 9, 18)),
-    ("2026. 9. 18.", "YMD", dt.date(2026, 9, 18)),
-    ("9/12/26", "MDY", dt.date(2026, 9, 12)),
-    ("29/02/2028", "DMY", dt.date(2028, 2, 29)),
-])
-def test_parse_date(text: str, order: str, expected: dt.date) -> None:
-    assert parse.parse_date(text, order) == (expected, None)
-
-
-@pytest.mark.parametrize(("text", "order", "warning"), [
-    ("6/13/2026", "DMY", "impossible_date"),  # never swapped silently
-    ("13/6/2026", "MDY", "impossible_date"),
-    ("31/04/2026", "DMY", "impossible_date"),
-    ("29/02/2026", "DMY", "impossible_date"),
-    ("3/4/2026", None, "ambiguous_date"),
-    ("2026-02-30", "YMD", "impossible_date"),
-    ("tomorrow", "DMY", "unparsed_date"),
-])
-def test_parse_date_reports(text: str, order: str | None, warning: str) -> None:
-    assert parse.parse_date(text, order) == (None, warning)
-
-
-def test_unknown_order_accepts_unambiguous_dates() -> None:
-    assert parse.parse_date("13/4/2026", None) == (dt.date(2026, 4, 13), None)
-    assert parse.parse_date("4/13/2026", None) == (dt.date(2026, 4, 13), None)
-    assert parse.parse_date("4/4/2026", None) == (dt.date(2026, 4, 4), None)
-
-
-@pytest.mark.parametrize(("locale", "order"), [
-    ("en-US", "MDY"), ("en-GB", "DMY"), ("pt-BR", "DMY"), ("en-IN", "DMY"), ("de-DE", "DMY"),
-    ("tr-TR", "DMY"), ("zh-CN", "YMD"), ("ja-JP", "YMD"), ("en-CA", "YMD"),
-])
-def test_date_order_for_locale(locale: str, order: str) -> None:
-    assert parse.date_order_for_locale(locale) == order
-
-
-def test_date_order_from_intl_parts() -> None:
-    assert parse.date_order_from_parts(["month", "literal", "day", "literal", "year"]) == "MDY"
-    assert parse.date_order_from_parts(["day", "literal", "month", "literal", "year"]) == "DMY"
-    assert parse.date_order_from_parts(["year", "literal", "month", "literal", "day"]) == "YMD"
-    assert parse.date_order_from_parts(["literal"]) is None
-    # the Intl order overrides the locale table
-    assert ctx(locale="en-US", date_order="DMY").order == "DMY"
-
-
 # --- data-pre-plain-text --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("ppt", "kw", "ts", "sender"), [
-    ("[10:54 PM, 12/9/2025] Dana Brooks: ", {}, utc(2025, 12, 9, 22, 54), "Dana Brooks"),
-    ("[8:05 pm, 14/12/2025] Sam Carter: ", {"locale": "en-GB"}, utc(2025, 12, 14, 20, 5), "Sam Carter"),
-    ("[13:52, 22/03/2026] +44 7700 900123: ", {"locale": "en-GB"}, utc(2026, 3, 22, 13, 52),
-     "+44 7700 900123"),
-    ("[15:56, 11/07/2026] Bia Costa: ", {"locale": "pt-BR", "timezone": "America/Sao_Paulo"},
+@pytest.mark.parametrize(("ppt", "order", "kw", "ts", "sender"), [
+    ("[10:54 PM, 12/9/2025] Dana Brooks: ", "MDY", {}, utc(2025, 12, 9, 22, 54), "Dana Brooks"),
+    ("[8:05 pm, 14/12/2025] Sam Carter: ", "DMY", {}, utc(2025, 12, 14, 20, 5), "Sam Carter"),
+    ("[8:05 pm, 14/12/2025] Sam Carter: ", None, {}, utc(2025, 12, 14, 20, 5), "Sam Carter"),
+    ("[13:52, 22/03/2026] +44 7700 900123: ", "DMY", {}, utc(2026, 3, 22, 13, 52), "+44 7700 900123"),
+    ("[15:56, 11/07/2026] Bia Costa: ", "DMY", {"timezone": "America/Sao_Paulo"},
      utc(2026, 7, 11, 18, 56), "Bia Costa"),
-    ("[09:30, 5.09.2026] Ayşe Kaya: ", {"locale": "tr-TR", "timezone": "Europe/Istanbul"},
+    ("[09:30, 5.09.2026] Ayşe Kaya: ", "DMY", {"timezone": "Europe/Istanbul"},
      utc(2026, 9, 5, 6, 30), "Ayşe Kaya"),
-    ("[下午1:23, 2026年9月18日] Wei: ", {"locale": "zh-CN", "timezone": "Asia/Shanghai"},
+    ("[下午1:23, 2026年9月18日] Wei: ", None, {"timezone": "Asia/Shanghai"},
      utc(2026, 9, 18, 5, 23), "Wei"),
-    ("[9:41\u202fAM, 9/12/2026] \u202aLena Fischer\u202c: ", {"timezone": "America/New_York"},
+    ("[9:41\u202fAM, 9/12/2026] \u202aLena Fischer\u202c: ", "MDY", {"timezone": "America/New_York"},
      utc(2026, 9, 12, 13, 41), "Lena Fischer"),
-    ("[10:00, 2026/09/18] Kenji: ", {"locale": "ja-JP", "timezone": "Asia/Tokyo"},
-     utc(2026, 9, 18, 1, 0), "Kenji"),
-    ("[7:00 AM, 9/18/2026] Re: plans: ", {}, utc(2026, 9, 18, 7, 0), "Re: plans"),
+    ("[10:00, 2026/09/18] Kenji: ", None, {"timezone": "Asia/Tokyo"}, utc(2026, 9, 18, 1, 0), "Kenji"),
+    ("[7:00 AM, 9/18/2026] Re: plans: ", "MDY", {}, utc(2026, 9, 18, 7, 0), "Re: plans"),
 ])
-def test_pre_plain_text(ppt: str, kw: dict, ts: dt.datetime, sender: str) -> None:
-    stamp, who = parse.parse_pre_plain_text(ppt, ctx(**kw))
+def test_pre_plain_text(ppt: str, order: str | None, kw: dict, ts: dt.datetime, sender: str) -> None:
+    stamp, who = parse.parse_pre_plain_text(ppt, ctx(**kw), order)
     assert (stamp.ts, stamp.warning, who) == (ts, None, sender)
 
 
 def test_pre_plain_text_ambiguous_is_not_guessed() -> None:
-    stamp, _ = parse.parse_pre_plain_text("[10:00, 3/4/2026] X: ", ctx(locale="xx", date_order=None))
-    # "xx" falls back to D/M by the table; with no order at all the date would be ambiguous
+    # the locale setting never decides: with no order learned, a date of two readings waits
+    for locale in ("en-US", "en-GB", "xx"):
+        stamp, _ = parse.parse_pre_plain_text("[10:00, 3/4/2026] X: ", ctx(locale=locale))
+        assert (stamp.ts, stamp.warning) == (None, "ambiguous_date")
+    stamp, _ = parse.parse_pre_plain_text("[10:00, 3/4/2026] X: ", ctx(), "DMY")
     assert stamp.ts == utc(2026, 4, 3, 10, 0)
-    ambiguous = dataclasses.replace(ctx(), date_order=None, locale="en-US")
-    assert parse.parse_date("3/4/2026", None)[1] == "ambiguous_date"
-    assert ambiguous.order == "MDY"
 
 
 def test_pre_plain_text_impossible_and_garbage() -> None:
-    stamp, _ = parse.parse_pre_plain_text("[10:54 PM, 13/25/2026] X: ", ctx())
+    stamp, _ = parse.parse_pre_plain_text("[10:54 PM, 13/25/2026] X: ", ctx(), "MDY")
     assert stamp.ts is None and stamp.warning == "impossible_date"
     stamp, who = parse.parse_pre_plain_text("not a stamp", ctx())
     assert stamp.warning == "unparsed_pre_plain_text" and who is None
-
-
-# --- DST ------------------------------------------------------------------------------------
-
-
-def test_to_utc_dst_offsets() -> None:
-    assert parse.to_utc(dt.date(2026, 1, 15), 12, 0, "Europe/London") == (utc(2026, 1, 15, 12, 0), None)
-    assert parse.to_utc(dt.date(2026, 7, 15), 12, 0, "Europe/London") == (utc(2026, 7, 15, 11, 0), None)
-    assert parse.to_utc(dt.date(2026, 7, 15), 12, 0, "America/New_York") == (utc(2026, 7, 15, 16, 0), None)
-
-
-def test_to_utc_spring_forward_gap_is_refused() -> None:
-    # 2026-03-08 02:30 does not exist in New York
-    assert parse.to_utc(dt.date(2026, 3, 8), 2, 30, "America/New_York") == (None, "nonexistent_local_time")
-
-
-def test_to_utc_fall_back_repeat_takes_first_and_reports() -> None:
-    ts, warning = parse.to_utc(dt.date(2026, 11, 1), 1, 30, "America/New_York")
-    assert ts == utc(2026, 11, 1, 5, 30) and warning == "ambiguous_local_time"
-
-
-# --- separators -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("label", "kw", "expected"), [
-    ("Today", {}, dt.date(2026, 9, 18)),
-    ("TODAY", {}, dt.date(2026, 9, 18)),
-    ("Yesterday", {}, dt.date(2026, 9, 17)),
-    ("YESTERDAY", {}, dt.date(2026, 9, 17)),
-    ("Hoje", {"locale": "pt-BR"}, dt.date(2026, 9, 18)),
-    ("Ontem", {"locale": "pt-BR"}, dt.date(2026, 9, 17)),
-    ("Tuesday", {}, dt.date(2026, 9, 15)),
-    ("Thursday", {}, dt.date(2026, 9, 17)),
-    ("Saturday", {}, dt.date(2026, 9, 12)),
-    ("Friday", {}, dt.date(2026, 9, 11)),  # a week ago: today would say "Today"
-    ("segunda-feira", {"locale": "pt-BR"}, dt.date(2026, 9, 14)),
-    ("Quarta-feira", {"locale": "pt-BR"}, dt.date(2026, 9, 16)),
-    ("sábado", {"locale": "pt-BR"}, dt.date(2026, 9, 12)),
-    ("9/12/2026", {}, dt.date(2026, 9, 12)),
-    ("12/09/2026", {"locale": "en-GB"}, dt.date(2026, 9, 12)),
-    ("December 9, 2025", {}, dt.date(2025, 12, 9)),
-    ("9 December 2025", {"locale": "en-GB"}, dt.date(2025, 12, 9)),
-    ("9 de dezembro de 2025", {"locale": "pt-BR"}, dt.date(2025, 12, 9)),
-    ("August 30", {}, dt.date(2026, 8, 30)),
-    ("December 30", {}, dt.date(2025, 12, 30)),  # no year: the most recent past one
-    ("2026年9月1日", {"locale": "zh-CN"}, dt.date(2026, 9, 1)),
-])
-def test_separator(label: str, kw: dict, expected: dt.date) -> None:
-    assert parse.parse_separator(label, ctx(**kw)) == expected
-
-
-def test_today_follows_the_chat_timezone() -> None:
-    late = dt.datetime(2026, 9, 19, 2, 0, tzinfo=UTC)  # still the 18th in New York
-    assert parse.parse_separator("Today", ctx(now=late, timezone="America/New_York")) == dt.date(2026, 9, 18)
-
-
-@pytest.mark.parametrize("label", [
-    "Messages and calls are end-to-end encrypted. No one outside of this chat can read them.",
-    "Lena changed the group description", "3/4/2026 extra words", "", "31/02/2026",
-])
-def test_not_a_separator(label: str) -> None:
-    assert parse.parse_separator(label, ctx(locale="en-GB")) is None
 
 
 # --- ids ------------------------------------------------------------------------------------
@@ -300,7 +147,7 @@ def test_day_from_a_stamped_neighbour_without_separator_between() -> None:
 def test_unreadable_boundary_is_never_crossed() -> None:
     result = window([
         raw(id="C1", ppt="[9:12 AM, 9/10/2026] Lena Fischer: ", text="x", tail="in"),
-        sep("Dimanche"),  # not a date we can read
+        sep("Lena pinned a message"),  # not a date
         raw(id="C2", meta="9:34 PM", text="y", tail="in"),
     ])
     assert [m.external_id for m in result.messages] == ["C1"]
@@ -476,3 +323,80 @@ def test_resolve_quoted_ids() -> None:
     ]
     out = {m.external_id: m.quoted_id for m in parse.resolve_quoted_ids(messages)}
     assert out == {"Q1": None, "Q2": None, "Q3": "Q1", "Q4": "Q2", "Q5": None}
+
+
+# --- the date order, from the window's own evidence -----------------------------------------
+
+
+def stamped(ident: str, when: str, date: str) -> dict:
+    return raw(id=ident, tail="in", ppt=f"[{when}, {date}] Lena Fischer: ", text="x")
+
+
+def test_a_day_above_12_decides_the_other_rows() -> None:
+    result = window([stamped("Q1", "10:00", "03/09/2026"), stamped("Q2", "11:00", "14/09/2026")])
+    assert [m.ts for m in result.messages] == [utc(2026, 9, 3, 10, 0), utc(2026, 9, 14, 11, 0)]
+    assert not result.dates_pending
+
+
+def test_a_weekday_separator_decides() -> None:
+    wednesday = dt.datetime(2026, 10, 14, 12, 0, tzinfo=UTC)
+    # "Friday" is 9 October: the prefix 09/10 is day first (10 September is also past)
+    rows = [sep("Friday"), stamped("W1", "10:00", "09/10/2026")]
+    result = parse.parse_window(rows, ctx(now=wednesday), era="p6")
+    assert [m.ts for m in result.messages] == [utc(2026, 10, 9, 10, 0)]
+    us = [sep("Friday"), stamped("W1", "10:00", "10/09/2026")]
+    assert [m.ts for m in parse.parse_window(us, ctx(now=wednesday), era="p6").messages] == [
+        utc(2026, 10, 9, 10, 0)]
+
+
+def test_chronology_decides() -> None:
+    # 3 Aug → 1 Sep reads forward; 8 Mar → 9 Jan would jump back in time
+    result = window([stamped("R1", "10:00", "03/08/2026"), stamped("R2", "10:00", "01/09/2026")])
+    assert [m.ts.date() for m in result.messages] == [dt.date(2026, 8, 3), dt.date(2026, 9, 1)]
+
+
+def test_the_locale_setting_never_decides() -> None:
+    for locale in ("en-US", "en-GB"):
+        result = window([stamped("S1", "10:00", "03/04/2026"), stamped("S2", "10:00", "05/06/2026")],
+                        locale=locale)
+        assert result.messages == [] and result.dates_pending
+        assert result.warnings["ambiguous_date"] == 2
+
+
+def test_an_undecided_separator_waits_too() -> None:
+    result = window([sep("03/04/2026"), raw(id="T1", tail="in", meta="10:00", text="x")])
+    assert result.messages == [] and result.dates_pending
+
+
+def test_contradicting_dates_are_reported() -> None:
+    result = window([stamped("U1", "10:00", "14/09/2026"), stamped("U2", "10:00", "9/15/2026")])
+    assert result.dates_contradicted
+
+
+def test_window_reader_reads_a_waiting_window_again_once_the_order_is_known() -> None:
+    from kenny_wa import dates
+    from kenny_wa.browser import extract
+
+    def as_raw(rows: list[dict]) -> dict:
+        fields = list(rows[0])
+        return {"fields": fields, "rows": [[r[f] for f in fields] for r in rows]}
+
+    page = dates.PageDates()
+    reader = extract.WindowReader(ctx(chat_dates=dates.ChatDates(page=page)))
+    newest = reader.parse(as_raw([stamped("V3", "10:00", "03/09/2026"), stamped("V4", "10:00", "04/09/2026")]))
+    assert newest.messages == [] and newest.dates_pending
+    older = reader.parse(as_raw([stamped("V1", "10:00", "25/08/2026"), stamped("V2", "10:00", "03/09/2026")]))
+    assert [m.external_id for m in older.messages] == ["V1", "V2"] and page.order == "DMY"
+    late, reason = reader.settle()
+    assert reason is None
+    assert [(m.external_id, m.ts.date()) for m in late] == [
+        ("V3", dt.date(2026, 9, 3)), ("V4", dt.date(2026, 9, 4))]
+
+
+def test_window_reader_ends_ambiguous_when_the_order_stays_open() -> None:
+    from kenny_wa.browser import extract
+
+    reader = extract.WindowReader(ctx())
+    fields = list(stamped("X1", "10:00", "03/04/2026"))
+    reader.parse({"fields": fields, "rows": [list(stamped("X1", "10:00", "03/04/2026").values())]})
+    assert reader.settle() == ([], "ambiguous_dates")

@@ -40,3 +40,13 @@ def test_every_status_has_an_exit_code():
         summary = SyncSummary(status=status, error_kind=None if status != "error" else "error")
         assert isinstance(summary.exit_code, int)
     assert SyncSummary().exit_code == 0
+
+
+def test_refused_chats_are_counted_by_reason():
+    summary = SyncSummary()
+    summary.add_partial("chat-1", "ambiguous_dates")
+    summary.add_partial("chat-2", "future_timestamp")
+    summary.add_partial("chat-3", "ambiguous_dates")
+    summary.add_partial("chat-4", "phone_prompt")  # partial, but nothing was refused
+    assert summary.refused_chats == {"ambiguous_dates": 2, "future_timestamp": 1}
+    assert summary.status == "partial" and summary.as_dict()["refused_chats"] == summary.refused_chats
