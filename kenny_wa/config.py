@@ -54,6 +54,7 @@ class Settings:
     media_max_bytes: int = 16 * 1024 * 1024
     image_max_pixels: int = 40_000_000
     page_timeout_seconds: int = 90
+    sync_timeout_minutes: int = 60
     history_stall_attempts: int = 4
     self_id: str = "me"
     state_dir: Path = Path.home() / ".local" / "state" / "kenny-wa"
@@ -210,6 +211,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_MEDIA_MAX_BYTES": ("media_max_bytes", _int(1, "bytes"), True),
     "IMAGE_MAX_PIXELS": ("image_max_pixels", _int(1, "pixels"), True),
     "WHATSAPP_PAGE_TIMEOUT_SECONDS": ("page_timeout_seconds", _int(1, "seconds"), True),
+    "WHATSAPP_SYNC_TIMEOUT_MINUTES": ("sync_timeout_minutes", _int(1, "minutes"), True),
     "WHATSAPP_HISTORY_STALL_ATTEMPTS": ("history_stall_attempts", _int(1, "attempts"), True),
     "WHATSAPP_SELF_ID": ("self_id", _text, False),
     "KENNY_WA_STATE_DIR": ("state_dir", _path, True),

@@ -27,6 +27,7 @@ from faulthelpers import (
     connect,
     count,
     cutoff_for,
+    kill_tree,
     rig,
     wait_for,
 )
@@ -169,6 +170,69 @@ def test_chromium_killed_mid_run_is_browser_crashed_and_commits_stay(tmp_path, d
         assert_cursors_behind_rows(url, truth, cutoff_for())
         assert_files_clean(url, r.attachments, truth)
         again = r.sync()  # the crashed profile opens again
+        assert again.code == 0, again.summary
+        assert_db_matches_truth(url, truth, cutoff_for())
+
+
+STOPPED_PAGE_TIMEOUT_S = 20  # >= the longest wait a page call asks for (15 s, opening a chat)
+
+
+def _state(pid: int) -> str | None:
+    """The process state letter (``T`` = stopped, ``Z`` = zombie); None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def test_chromium_stopped_mid_run_ends_page_timeout_within_twice_the_page_timeout(tmp_path, db_url):
+    """SIGSTOP every Chromium process once a chat is committed: a page call then never answers.
+
+    Without the watchdog the run waited for ever (still waiting after 249 s with a 30 s page
+    timeout). The bound asserted here is correctness (the run ends), not speed.
+    """
+    with rig("faults-small", tmp_path, db_url, latency_ms=700,
+             WHATSAPP_PAGE_TIMEOUT_SECONDS=str(STOPPED_PAGE_TIMEOUT_S)) as r:
+        truth = r.replica.ground_truth()
+        url = as_url(db_url)
+        proc = r.start()
+        assert wait_for(lambda: _cursor_count(url) >= 1, 60), "no chat committed"
+        victims = _chromium_pids(proc.pid)
+        assert victims, "no Chromium process found below the sync"
+        for pid in victims:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        assert any(_state(pid) == "T" for pid in victims), "Chromium did not stop"
+        rows_when_stopped = _rows_now(url)
+        try:
+            out, err = proc.communicate(timeout=2 * STOPPED_PAGE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            kill_tree(proc)
+            for pid in victims:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            proc.communicate()
+            raise AssertionError("the run still waits on a stopped browser after 2x the page timeout") from None
+        took = time.monotonic() - stopped_at
+        import json
+
+        summary = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+        assert proc.returncode == errors.PageTimeout.exit_code, (proc.returncode, summary, err[-1500:])
+        assert summary["status"] == "error" and summary["error_kind"] == "page_timeout", summary
+        assert took < 2 * STOPPED_PAGE_TIMEOUT_S
+        assert "Traceback" not in err
+        # the stopped browser was killed, not left behind stopped
+        assert all(_state(pid) in (None, "Z") for pid in victims), [_state(p) for p in victims]
+        # everything committed before the stop is intact, nothing half-written after it
+        assert summary["chats_synced"] >= 1
+        assert _rows_now(url) >= rows_when_stopped
+        assert_cursors_behind_rows(url, truth, cutoff_for())
+        assert_files_clean(url, r.attachments, truth)
+        with connect(url) as conn:
+            run = conn.execute("select status, error_kind from sync_runs order by id desc limit 1").fetchone()
+        assert (run["status"], run["error_kind"]) == ("error", "page_timeout")
+        again = r.sync()  # the killed profile opens again and the rest is read
         assert again.code == 0, again.summary
         assert_db_matches_truth(url, truth, cutoff_for())
 
