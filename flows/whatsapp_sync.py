@@ -35,7 +35,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from kenny_wa import backoff, errors, logs
+from kenny_wa import backoff, errors, logs, privacy
 from kenny_wa.config import Settings, load_settings
 from kenny_wa.summary import SyncSummary
 
@@ -160,6 +160,7 @@ def _cell(value: Any) -> str:
 
 
 def _load_run_settings() -> Settings:
+    privacy.owner_only_umask()
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     return settings

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kenny_wa import errors, logs
+from kenny_wa import errors, logs, media
 from kenny_wa.browser import launch, pagejs, selectors
 from kenny_wa.config import Settings
 
@@ -211,9 +211,8 @@ def write_diagnostics(page: Page, settings: Settings, state: AuthState) -> Path 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     folder = settings.state_dir / "diagnostics" / stamp
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for part in (folder, folder.parent):
-            os.chmod(part, 0o700)
+        media.ensure_private_dir(folder)  # and the diagnostics and state folders, if missing
+        media.ensure_private_dir(folder.parent)
     except OSError:
         return None
     with contextlib.suppress(PlaywrightError):

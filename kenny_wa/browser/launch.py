@@ -122,9 +122,11 @@ def is_profile_in_use(message: str) -> bool:
 
 
 def prepare_profile_dir(path: Path) -> None:
-    """Create the profile folder owner-only (0700) and tighten it if it already exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    """Create the profile folder (and missing parents) owner-only (0700); tighten it if it
+    already exists. Folders that already exist above it are left as they are."""
+    from kenny_wa import media
+
+    media.ensure_private_dir(path)
 
 
 def is_paired(profile_dir: Path) -> bool:

@@ -63,6 +63,7 @@ def own_postgres():
     from kenny_wa.store import embedded
 
     root = Path(tempfile.mkdtemp(prefix="kenny-wa-fault-pg-"))
+    root.chmod(0o755)  # traversable for pgserver's own user when run as root (see conftest)
     pgdata = root / "postgres"
     try:
         url = embedded.start(pgdata, database="faults")
