@@ -22,9 +22,12 @@ folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
 import stat
+import time
 import warnings
 from pathlib import Path
 
@@ -37,6 +40,7 @@ from kenny_wa.store.queries import QUERIES
 
 DATABASE = "kenny"
 ROOT_DATA_HOME = Path("/var/lib/kenny-wa")  # root runs only; see the module docstring
+STOP_TIMEOUT_S = 60
 SOCKET_PATH_MAX = 107  # bytes of a unix socket path on Linux (sun_path without its NUL)
 # the bits pgserver adds to every folder above the data folder when run as root
 TRAVERSE = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
@@ -98,12 +102,11 @@ def start(pgdata: Path, database: str = DATABASE) -> str:
         import pgserver  # local: heavy import, only needed without PG_URL
 
     try:
-        if pgdata.parent == ROOT_DATA_HOME:
-            if not ROOT_DATA_HOME.exists():  # traversable by design: holds only 0700 data folders
-                ROOT_DATA_HOME.mkdir(mode=0o755)
-                os.chmod(ROOT_DATA_HOME, 0o755)
-        else:
+        if not _is_root():
             media.ensure_private_dir(pgdata.parent)
+        elif pgdata.parent == ROOT_DATA_HOME and not ROOT_DATA_HOME.exists():
+            ROOT_DATA_HOME.mkdir(mode=0o755)  # traversable by design: holds only 0700 data folders
+            os.chmod(ROOT_DATA_HOME, 0o755)
     except OSError:
         raise errors.ConfigError("KENNY_WA_STATE_DIR", "a folder kenny-wa can create") from None
     if _is_root():
@@ -126,19 +129,33 @@ def start(pgdata: Path, database: str = DATABASE) -> str:
 
 
 def stop(pgdata: Path) -> None:
-    """Stop the embedded server for ``pgdata`` if it runs (used by tests and `kenny-wa`)."""
-    from pgserver import _commands, postgres_server
+    """Stop the embedded server for ``pgdata`` if it runs (used by tests).
 
-    info = postgres_server.PostmasterInfo.read_from_pgdata(pgdata.expanduser().resolve())
+    A fast shutdown (SIGINT to the postmaster: what ``pg_ctl stop`` sends), then wait until it
+    is gone; whichever user the server runs as (``pg_ctl`` would have to run as that user).
+    """
+    from pgserver import utils
+
+    pgdata = pgdata.expanduser().resolve()
+    info = utils.PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
     if info is None or not info.is_running():
         return
-    instance = postgres_server.PostgresServer._instances.get(pgdata.expanduser().resolve())
-    user = instance.system_user if instance is not None else _system_user()
-    _commands.pg_ctl(["-w", "stop"], pgdata=pgdata.expanduser().resolve(), user=user)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(info.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while _alive(info.process):
+        if time.monotonic() > deadline:
+            raise errors.DatabaseUnavailable("The embedded PostgreSQL did not stop")
+        time.sleep(0.1)
 
 
-def _system_user() -> str | None:
-    return "pgserver" if _is_root() else None
+def _alive(process) -> bool:
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _ensure_database(admin_url: str, database: str) -> None:

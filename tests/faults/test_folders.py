@@ -134,7 +134,8 @@ def _normal_user():
     try:
         yield name, pwd.getpwnam(name).pw_uid
     finally:
-        subprocess.run(["userdel", name], capture_output=True, check=False)
+        gone = subprocess.run(["userdel", name], capture_output=True, text=True, check=False)
+        assert gone.returncode == 0, f"user {name} left behind: {gone.stderr}"
 
 
 def test_as_a_normal_user_the_embedded_postgres_stays_in_the_private_state_folder():
