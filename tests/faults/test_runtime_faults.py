@@ -20,6 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from faulthelpers import (
+    DRIFT_JS,
+    OnChat,
     as_url,
     assert_cursors_behind_rows,
     assert_db_matches_truth,
@@ -35,19 +37,6 @@ from faulthelpers import (
 from kenny_wa import errors, store, sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-class OnChat(sync.Progress):
-    """Calls ``action`` once, right after chat number ``after`` was committed."""
-
-    def __init__(self, after: int, action) -> None:
-        self.after, self.action, self.fired = after, action, False
-        self.rows_at_event: int | None = None
-
-    def chat_done(self, done: int, total: int, messages: int) -> None:
-        if done == self.after and not self.fired:
-            self.fired = True
-            self.action()
 
 
 def _rows_now(db_url):
@@ -278,26 +267,7 @@ def test_conflict_mid_run(tmp_path, db_url):
         assert _rows_now(url) == hook.rows_at_event
 
 
-DRIFT_JS = """() => {
-  const scrub = (root) => {
-    const all = [root, ...root.querySelectorAll('*')];
-    for (const el of all) {
-      for (const a of [...el.attributes]) {
-        if (a.name.startsWith('data-') || a.name.startsWith('aria-') ||
-            ['role', 'class', 'id', 'title', 'tabindex', 'contenteditable'].includes(a.name)) {
-          el.removeAttribute(a.name);
-        }
-      }
-    }
-  };
-  scrub(document.body);
-  new MutationObserver((ms) => {
-    for (const m of ms) {
-      if (m.target.nodeType === 1) scrub(m.target);
-      for (const n of m.addedNodes) if (n.nodeType === 1) scrub(n);
-    }
-  }).observe(document.body, {subtree: true, childList: true, attributes: true});
-}"""
+
 
 
 def test_unknown_ui_mid_run_is_ui_drift_with_diagnostics(tmp_path, db_url, monkeypatch):
