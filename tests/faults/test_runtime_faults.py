@@ -139,17 +139,23 @@ def _chromium_pids(root: int) -> list[int]:
     return pids
 
 
+def _signal_chromium_once_a_chat_is_committed(proc, url: str, sig: int) -> list[int]:
+    """Send ``sig`` to every Chromium process below the sync once its first chat committed."""
+    assert wait_for(lambda: _cursor_count(url) >= 1, 60), "no chat committed"
+    victims = _chromium_pids(proc.pid)
+    assert victims, "no Chromium process found below the sync"
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+    return victims
+
+
 def test_chromium_killed_mid_run_is_browser_crashed_and_commits_stay(tmp_path, db_url):
     with rig("faults-small", tmp_path, db_url, latency_ms=700) as r:
         truth = r.replica.ground_truth()
         url = as_url(db_url)
         proc = r.start()
-        assert wait_for(lambda: _cursor_count(url) >= 1, 60), "no chat committed"
-        victims = _chromium_pids(proc.pid)
-        assert victims, "no Chromium process found below the sync"
-        for pid in victims:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        _signal_chromium_once_a_chat_is_committed(proc, url, signal.SIGKILL)
         out, err = proc.communicate(timeout=120)
         import json
 
@@ -186,12 +192,7 @@ def test_chromium_stopped_mid_run_ends_page_timeout_within_twice_the_page_timeou
         truth = r.replica.ground_truth()
         url = as_url(db_url)
         proc = r.start()
-        assert wait_for(lambda: _cursor_count(url) >= 1, 60), "no chat committed"
-        victims = _chromium_pids(proc.pid)
-        assert victims, "no Chromium process found below the sync"
-        for pid in victims:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGSTOP)
+        victims = _signal_chromium_once_a_chat_is_committed(proc, url, signal.SIGSTOP)
         stopped_at = time.monotonic()
         assert any(_state(pid) == "T" for pid in victims), "Chromium did not stop"
         rows_when_stopped = _rows_now(url)
