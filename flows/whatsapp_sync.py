@@ -35,7 +35,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 
-from kenny_wa import backoff, errors, logs
+from kenny_wa import backoff, errors, logs, privacy
 from kenny_wa.config import Settings, load_settings
 from kenny_wa.summary import SyncSummary
 
@@ -53,7 +53,6 @@ TRANSIENT_KINDS = frozenset(
 )
 # run statuses that end the flow run Completed; the others end it Failed
 COMPLETED_STATUSES = frozenset({"ok", "partial", "skipped"})
-SYNC_TIMEOUT_SECONDS = 4 * 3600
 
 log = logs.get_logger("kenny_wa.flows.whatsapp_sync")
 
@@ -167,15 +166,28 @@ def _cell(value: Any) -> str:
 
 
 def _load_run_settings() -> Settings:
+    privacy.owner_only_umask()
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     return settings
 
 
+def sync_task_timeout_seconds(settings: Settings) -> int:
+    """The ``sync-chats`` task's limit: ``WHATSAPP_SYNC_TIMEOUT_MINUTES``.
+
+    A hung browser no longer needs it (the page watchdog ends such a run within about twice
+    WHATSAPP_PAGE_TIMEOUT_SECONDS); it bounds a run that still progresses, so that CANCEL_NEW
+    does not cancel scheduled runs for hours. A run cut short keeps every chat it committed
+    and the next one carries on from the cursors, so a limit below a first sync's length
+    only spreads that sync over several runs.
+    """
+    return settings.sync_timeout_minutes * 60
+
+
 def _sync_or_last_failure(settings: Settings) -> dict[str, Any]:
     """Run the sync task; after its retries are spent, the last attempt's summary."""
     try:
-        return sync_chats(settings)
+        return sync_chats.with_options(timeout_seconds=sync_task_timeout_seconds(settings))(settings)
     except TransientSyncFailure as exc:
         return exc.summary
 
@@ -223,7 +235,6 @@ def check_backoff(settings: Settings) -> dict[str, Any]:
     retry_delay_seconds=exponential_backoff(backoff_factor=10),
     retry_jitter_factor=0.2,
     retry_condition_fn=retry_transient,
-    timeout_seconds=SYNC_TIMEOUT_SECONDS,
 )
 def sync_chats(settings: Settings) -> dict[str, Any]:
     """Scrape the recent chats, persist messages, hash and save attachments (one browser)."""

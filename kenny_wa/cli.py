@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from kenny_wa import __version__, errors, logs
+from kenny_wa import __version__, errors, logs, privacy
 from kenny_wa.config import Settings, describe, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -215,6 +215,7 @@ def _path(value: str):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    privacy.owner_only_umask()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -55,6 +55,7 @@ class Settings:
     media_max_bytes: int = 16 * 1024 * 1024
     image_max_pixels: int = 40_000_000
     page_timeout_seconds: int = 90
+    sync_timeout_minutes: int = 60
     history_stall_attempts: int = 4
     include_archived: bool = True
     unread_chats: str = "defer"  # defer | restore | read: see kenny_wa/unread.py
@@ -214,6 +215,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_MEDIA_MAX_BYTES": ("media_max_bytes", _int(1, "bytes"), True),
     "IMAGE_MAX_PIXELS": ("image_max_pixels", _int(1, "pixels"), True),
     "WHATSAPP_PAGE_TIMEOUT_SECONDS": ("page_timeout_seconds", _int(1, "seconds"), True),
+    "WHATSAPP_SYNC_TIMEOUT_MINUTES": ("sync_timeout_minutes", _int(1, "minutes"), True),
     "WHATSAPP_HISTORY_STALL_ATTEMPTS": ("history_stall_attempts", _int(1, "attempts"), True),
     "WHATSAPP_INCLUDE_ARCHIVED": ("include_archived", _bool, True),
     "WHATSAPP_UNREAD_CHATS": ("unread_chats", _choice(UNREAD_POLICIES), True),

@@ -559,11 +559,12 @@ def _build(
 
 
 def _body(value: str | None) -> str | None:
-    if not value:
+    """The text as sent, leading and trailing whitespace included (the page keeps it: message
+    text is ``white-space: pre-wrap``); ``None`` when there is none (WhatsApp sends no
+    whitespace-only message)."""
+    if not value or value.isspace():
         return None
-    lines = value.replace("\r\n", "\n").split("\n")
-    text = "\n".join(line.rstrip() for line in lines).strip()
-    return text or None
+    return value
 
 
 # --- across windows -------------------------------------------------------------------------

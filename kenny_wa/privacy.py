@@ -9,6 +9,15 @@ database for the owner.
 from __future__ import annotations
 
 import hashlib
+import os
+
+OWNER_ONLY_UMASK = 0o077
+
+
+def owner_only_umask() -> None:
+    """Everything this process and its children (Chromium, PostgreSQL) create from now on is
+    owner-only (folders 0700, files 0600), whatever the caller's umask."""
+    os.umask(OWNER_ONLY_UMASK)
 
 
 def chat_ref(chat_id: str) -> str:

@@ -70,10 +70,11 @@ def pg_server_url() -> Iterator[str]:
             return
     from kenny_wa.store import embedded
 
-    # Not under pytest's basetemp: a concurrent pytest run resets /tmp/pytest-of-<user> to
-    # 0700, which locks out the server's own user when running as root (pgserver runs
-    # PostgreSQL as a separate user then).
+    # Not under pytest's basetemp: /tmp/pytest-of-<user> is 0700, which locks out the
+    # server's own user when running as root (pgserver runs PostgreSQL as a separate user
+    # then, and kenny-wa refuses to let it open a closed folder: kenny_wa/store/embedded.py).
     root = Path(tempfile.mkdtemp(prefix="kenny-wa-test-pg-"))
+    root.chmod(0o755)  # this throwaway folder only holds the 0700 data folder
     pgdata = root / "postgres"
     try:
         yield embedded.start(pgdata, database="postgres")

@@ -4,7 +4,7 @@
 :func:`wait_for_ready` opens WhatsApp Web and waits, event-driven, for a terminal state;
 :func:`check_still_logged_in` is the cheap check between chats. Failures become the
 fixed-message errors of :mod:`kenny_wa.errors`; an unknown page writes a content-free
-diagnostics folder (screenshot + blanked DOM skeleton).
+diagnostics folder (blanked DOM skeleton + screenshot of the blanked page).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kenny_wa import errors, logs
+from kenny_wa import errors, logs, media
 from kenny_wa.browser import launch, pagejs, selectors
 from kenny_wa.config import Settings
 
@@ -205,15 +205,20 @@ def check_still_logged_in(page: Page, settings: Settings) -> AuthState:
 
 
 def write_diagnostics(page: Page, settings: Settings, state: AuthState) -> Path | None:
-    """Screenshot + blanked DOM skeleton under state_dir/diagnostics/<timestamp>/ (0700)."""
+    """Blanked DOM skeleton + screenshot of the blanked page under
+    state_dir/diagnostics/<timestamp>/ (0700, files 0600).
+
+    The screenshot is taken only after ``page_js/blank_page.js`` made every text transparent
+    and hid every image in the page (the run ends here, so the page is not needed again);
+    when that fails there is no screenshot.
+    """
     from playwright.sync_api import Error as PlaywrightError
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     folder = settings.state_dir / "diagnostics" / stamp
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for part in (folder, folder.parent):
-            os.chmod(part, 0o700)
+        media.ensure_private_dir(folder)  # and the diagnostics and state folders, if missing
+        media.ensure_private_dir(folder.parent)
     except OSError:
         return None
     with contextlib.suppress(PlaywrightError):
@@ -222,7 +227,10 @@ def write_diagnostics(page: Page, settings: Settings, state: AuthState) -> Path 
         )
         _write(folder / "dom-skeleton.html", skeleton.encode("utf-8"))
     with contextlib.suppress(PlaywrightError):
-        _write(folder / "screenshot.png", page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS, full_page=False))
+        page.evaluate(pagejs.call("blank_page"), None)
+        shot = page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS, full_page=False, animations="disabled",
+                               caret="hide")
+        _write(folder / "screenshot.png", shot)
     summary = {"state": state.value, "written_at": stamp, "selector_profile": settings.selector_profile}
     _write(folder / "state.json", json.dumps(summary).encode("utf-8"))
     return folder

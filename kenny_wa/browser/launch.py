@@ -1,9 +1,11 @@
 """Start Chromium on the persistent WhatsApp profile: discovery, user agent, flags.
 
 One browser per run: :func:`browser_session` opens a persistent context on
-``settings.profile_dir`` (created owner-only) and yields its page; the context is closed
-when the block ends. Playwright failures are translated here into the fixed-message errors
-of :mod:`kenny_wa.errors` (never page text).
+``settings.profile_dir`` (created owner-only) and yields its page, every call of which runs
+under the watchdog of :mod:`kenny_wa.browser.watchdog` (a browser that stops answering is
+killed and the run ends ``page_timeout``); the context is closed when the block ends.
+Playwright failures are translated here into the fixed-message errors of
+:mod:`kenny_wa.errors` (never page text).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kenny_wa import errors, logs
+from kenny_wa.browser import watchdog
 from kenny_wa.config import Settings
 
 if TYPE_CHECKING:
@@ -119,9 +122,11 @@ def is_profile_in_use(message: str) -> bool:
 
 
 def prepare_profile_dir(path: Path) -> None:
-    """Create the profile folder owner-only (0700) and tighten it if it already exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    """Create the profile folder (and missing parents) owner-only (0700); tighten it if it
+    already exists. Folders that already exist above it are left as they are."""
+    from kenny_wa import media
+
+    media.ensure_private_dir(path)
 
 
 def is_paired(profile_dir: Path) -> bool:
@@ -200,15 +205,34 @@ def browser_session(
         log.warning("browser_launch_failed", kind=type(exc).__name__)
         raise errors.BrowserCrashed("Chromium could not be started on this profile.") from None
     log.info("browser_started", headless=settings.headless, ua_override=spoof_user_agent)
+    dog = start_watchdog(settings.profile_dir)
     try:
         page = context.pages[0] if context.pages else context.new_page()
         try:
-            yield page
+            yield watchdog.WatchedPage(page, dog, settings.page_timeout_seconds)
         except PlaywrightError as exc:
             raise translate(exc) from None
     finally:
-        with contextlib.suppress(PlaywrightError):
-            context.close()
+        if not dog.fired:  # a killed browser has nothing left to close
+            with contextlib.suppress(PlaywrightError, errors.PageTimeout):
+                watchdog.WatchedPage(context, dog, settings.page_timeout_seconds).close()
+        dog.close()
+
+
+def start_watchdog(profile_dir: Path) -> watchdog.Watchdog:
+    """The watchdog of this session: it kills this browser (found by its profile), then the
+    Playwright driver if the blocked call still does not return."""
+    pid = watchdog.browser_pid(profile_dir)
+    if pid is None:
+        log.warning("browser_process_not_found")  # the driver is then the first to go
+
+    def kill_browser() -> None:
+        if pid is None:
+            watchdog.kill_all(watchdog.driver_pids())
+        else:
+            watchdog.kill_browser(pid)
+
+    return watchdog.Watchdog(kill_browser, lambda: watchdog.kill_all(watchdog.driver_pids()))
 
 
 def translate(exc: Exception) -> errors.KennyWaError:

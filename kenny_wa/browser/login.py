@@ -35,7 +35,9 @@ def render_qr(ref: str, out: TextIO, png_path: Path) -> None:
     code.terminal(out=out, compact=True, border=2)
     out.write(f"(also saved as {png_path})\n")
     out.flush()
-    png_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from kenny_wa import media
+
+    media.ensure_private_dir(png_path.parent)
     fd = os.open(png_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         code.save(handle, kind="png", scale=8, border=4)

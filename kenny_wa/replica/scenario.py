@@ -208,7 +208,8 @@ def _coverage(rng: random.Random, uid: _Ids, chat: Chat, now: dt.datetime) -> No
     specs: list[tuple[str, bool, dict]] = [
         ("text", False, {"text": "Emoji check 👍 and ❤️ in one line 🎉"}),
         ("text", True, {"text": "Link: https://example.com/docs/start see you there"}),
-        ("text", False, {"text": "First line\nsecond line\nthird line"}),
+        # multi-line, with leading and trailing spaces: stored as sent, whitespace included
+        ("text", False, {"text": "  First line\nsecond line  \n  third line, indented  "}),
         ("text", True, {"text": "Fixed the typo now", "edited": True}),
         ("text", False, {"text": "Passing this along", "forwarded": True}),
         ("image", False, {"text": "Sunset from the balcony 🌅"}),

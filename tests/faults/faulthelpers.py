@@ -25,7 +25,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from kenny_wa import jobs
+from kenny_wa import jobs, sync
 from kenny_wa.store.text import clean_text
 
 E2E = Path(__file__).resolve().parent.parent / "e2e"
@@ -183,6 +183,47 @@ def rig(scenario: str, tmp: Path, db_url: str, *, seed: int = 1, latency_ms: int
         if pair:
             pair_profile(replica, environment)
         yield Rig(replica, tmp, db_url, environment)
+
+
+# --- events between two chats ----------------------------------------------------------------
+
+
+class OnChat(sync.Progress):
+    """Calls ``action`` once, right after chat number ``after`` was committed."""
+
+    def __init__(self, after: int, action) -> None:
+        self.after, self.action, self.fired = after, action, False
+        self.rows_at_event: int | None = None
+
+    def chat_done(self, done: int, total: int, messages: int) -> None:
+        if done == self.after and not self.fired:
+            self.fired = True
+            self.action()
+
+
+
+# A new WhatsApp build: every class, id, role, aria and data attribute gone, now and in every
+# later mutation (no known selector matches any more).
+DRIFT_JS = """() => {
+  const scrub = (root) => {
+    const all = [root, ...root.querySelectorAll('*')];
+    for (const el of all) {
+      for (const a of [...el.attributes]) {
+        if (a.name.startsWith('data-') || a.name.startsWith('aria-') ||
+            ['role', 'class', 'id', 'title', 'tabindex', 'contenteditable'].includes(a.name)) {
+          el.removeAttribute(a.name);
+        }
+      }
+    }
+  };
+  scrub(document.body);
+  new MutationObserver((ms) => {
+    for (const m of ms) {
+      if (m.target.nodeType === 1) scrub(m.target);
+      for (const n of m.addedNodes) if (n.nodeType === 1) scrub(n);
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
 
 
 # --- checks -----------------------------------------------------------------------------------

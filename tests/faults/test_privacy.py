@@ -9,6 +9,7 @@ server's default bind address, the read-only promise and the refused sending swi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import stat
@@ -19,7 +20,7 @@ import urllib.request
 
 import psycopg
 import pytest
-from faulthelpers import KENNY_WA, as_url, base_env, rig
+from faulthelpers import DRIFT_JS, KENNY_WA, OnChat, as_url, base_env, rig
 
 from kenny_wa import errors, health, media, store
 from kenny_wa.replica import scenario as scenario_mod
@@ -219,3 +220,97 @@ def test_health_server_default_bind_is_loopback():
     parser = __import__("kenny_wa.cli", fromlist=["build_parser"]).build_parser()
     assert parser.parse_args(["health"]).host is None  # falls back to the setting
     assert sys.modules["kenny_wa.health"] is health
+
+
+# The page at the moment of the drift screenshot: every visible text must be transparent and
+# every image hidden, while the DOM still holds the marked content (so the check can fail).
+SCREENSHOT_CHECK_JS = """() => {
+  const clear = 'rgba(0, 0, 0, 0)';
+  const bad = [];
+  let texts = 0;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.data.trim() || !n.parentElement) continue;
+    const cs = getComputedStyle(n.parentElement);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    texts += 1;
+    if (cs.color !== clear || cs.webkitTextFillColor !== clear) bad.push('text');
+  }
+  for (const el of document.querySelectorAll('input, textarea, [contenteditable]')) {
+    if (getComputedStyle(el).color !== clear) bad.push('input');
+  }
+  for (const el of document.querySelectorAll('img, canvas, video, iframe, picture')) {
+    if (getComputedStyle(el).visibility !== 'hidden') bad.push(el.tagName);
+  }
+  for (const el of document.querySelectorAll('*')) {
+    if (getComputedStyle(el).backgroundImage !== 'none') bad.push('background-image');
+  }
+  return {bad: bad.slice(0, 10), badCount: bad.length, texts, marked: document.body.textContent.includes('MRKZQ')};
+}"""
+
+
+def _files_under(*roots):
+    for root in roots:
+        if root.exists():
+            yield from (p for p in root.rglob("*") if p.is_file())
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_ui_drift_of_the_marked_scenario_leaves_no_marker_in_any_file(tmp_path, db_url, monkeypatch, capfd):
+    """A drift mid-run on ``privacy-marked`` (in-process, right after chat 1 committed): the
+    diagnostics (skeleton, state, a screenshot of the blanked page), the logs, the summary,
+    the artifact table and every file of the state folder hold no marked value."""
+    from kenny_wa import logs, sync
+    from kenny_wa.browser import launch
+
+    values = marked_values()
+    pages, at_screenshot = [], []
+    real = launch.browser_session
+
+    @contextlib.contextmanager
+    def capturing(settings, **kw):
+        with real(settings, **kw) as page:
+            raw = page.unwatched
+            shoot = type(raw).screenshot  # the class's: a page object may be patched twice
+
+            def checked_screenshot(**options):
+                at_screenshot.append(raw.evaluate(SCREENSHOT_CHECK_JS))
+                return shoot(raw, **options)
+
+            raw.screenshot = checked_screenshot
+            pages.append(page)
+            yield page
+
+    monkeypatch.setattr(launch, "browser_session", capturing)
+    with rig("privacy-marked", tmp_path, db_url) as r:
+        hook = OnChat(1, lambda: pages[-1].evaluate(DRIFT_JS))
+        settings = r.settings(KENNY_WA_LOG_LEVEL="DEBUG", WHATSAPP_PAGE_TIMEOUT_SECONDS="8")
+        logs.configure("DEBUG", "json")
+        capfd.readouterr()  # only what this run writes
+        try:
+            summary = sync.run_sync(settings, progress=hook)
+        finally:
+            written = capfd.readouterr()
+            logs.configure("INFO", "auto")
+    assert hook.fired and summary.status == "ui_drift", summary.as_dict()
+
+    folders = list((tmp_path / "state" / "diagnostics").glob("*"))
+    assert len(folders) == 1
+    names = {p.name for p in folders[0].iterdir()}
+    assert {"dom-skeleton.html", "screenshot.png", "state.json"} <= names, names
+    # the screenshot was taken of the blanked page (and the page still held the content)
+    assert len(at_screenshot) == 1, at_screenshot
+    seen = at_screenshot[0]
+    assert seen["marked"] and seen["texts"] > 10, seen
+    assert seen["badCount"] == 0, seen
+
+    assert '"event": "ui_drift"' in written.err or '"ui_drift"' in written.err
+    assert_clean("the run's logs", written.out + written.err, values)
+    assert_clean("the summary", json.dumps(summary.as_dict(), ensure_ascii=False), values)
+    flows = pytest.importorskip("flows.whatsapp_sync")
+    assert_clean("the artifact", json.dumps(flows.summary_table(summary.as_dict()), ensure_ascii=False), values)
+    files = list(_files_under(tmp_path / "state"))
+    assert len(files) >= 3
+    for path in files:
+        assert_clean(str(path.relative_to(tmp_path)), path.read_bytes().decode("utf-8", "replace"), values)

@@ -20,6 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from faulthelpers import (
+    DRIFT_JS,
+    OnChat,
     as_url,
     assert_cursors_behind_rows,
     assert_db_matches_truth,
@@ -27,6 +29,7 @@ from faulthelpers import (
     connect,
     count,
     cutoff_for,
+    kill_tree,
     rig,
     wait_for,
 )
@@ -34,19 +37,6 @@ from faulthelpers import (
 from kenny_wa import errors, store, sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-class OnChat(sync.Progress):
-    """Calls ``action`` once, right after chat number ``after`` was committed."""
-
-    def __init__(self, after: int, action) -> None:
-        self.after, self.action, self.fired = after, action, False
-        self.rows_at_event: int | None = None
-
-    def chat_done(self, done: int, total: int, messages: int) -> None:
-        if done == self.after and not self.fired:
-            self.fired = True
-            self.action()
 
 
 def _rows_now(db_url):
@@ -62,6 +52,7 @@ def own_postgres():
     from kenny_wa.store import embedded
 
     root = Path(tempfile.mkdtemp(prefix="kenny-wa-fault-pg-"))
+    root.chmod(0o755)  # traversable for pgserver's own user when run as root (see conftest)
     pgdata = root / "postgres"
     try:
         url = embedded.start(pgdata, database="faults")
@@ -148,17 +139,23 @@ def _chromium_pids(root: int) -> list[int]:
     return pids
 
 
+def _signal_chromium_once_a_chat_is_committed(proc, url: str, sig: int) -> list[int]:
+    """Send ``sig`` to every Chromium process below the sync once its first chat committed."""
+    assert wait_for(lambda: _cursor_count(url) >= 1, 60), "no chat committed"
+    victims = _chromium_pids(proc.pid)
+    assert victims, "no Chromium process found below the sync"
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+    return victims
+
+
 def test_chromium_killed_mid_run_is_browser_crashed_and_commits_stay(tmp_path, db_url):
     with rig("faults-small", tmp_path, db_url, latency_ms=700) as r:
         truth = r.replica.ground_truth()
         url = as_url(db_url)
         proc = r.start()
-        assert wait_for(lambda: _cursor_count(url) >= 1, 60), "no chat committed"
-        victims = _chromium_pids(proc.pid)
-        assert victims, "no Chromium process found below the sync"
-        for pid in victims:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        _signal_chromium_once_a_chat_is_committed(proc, url, signal.SIGKILL)
         out, err = proc.communicate(timeout=120)
         import json
 
@@ -169,6 +166,64 @@ def test_chromium_killed_mid_run_is_browser_crashed_and_commits_stay(tmp_path, d
         assert_cursors_behind_rows(url, truth, cutoff_for())
         assert_files_clean(url, r.attachments, truth)
         again = r.sync()  # the crashed profile opens again
+        assert again.code == 0, again.summary
+        assert_db_matches_truth(url, truth, cutoff_for())
+
+
+STOPPED_PAGE_TIMEOUT_S = 20  # >= the longest wait a page call asks for (15 s, opening a chat)
+
+
+def _state(pid: int) -> str | None:
+    """The process state letter (``T`` = stopped, ``Z`` = zombie); None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def test_chromium_stopped_mid_run_ends_page_timeout_within_twice_the_page_timeout(tmp_path, db_url):
+    """SIGSTOP every Chromium process once a chat is committed: a page call then never answers.
+
+    Without the watchdog the run waited for ever (still waiting after 249 s with a 30 s page
+    timeout). The bound asserted here is correctness (the run ends), not speed.
+    """
+    with rig("faults-small", tmp_path, db_url, latency_ms=700,
+             WHATSAPP_PAGE_TIMEOUT_SECONDS=str(STOPPED_PAGE_TIMEOUT_S)) as r:
+        truth = r.replica.ground_truth()
+        url = as_url(db_url)
+        proc = r.start()
+        victims = _signal_chromium_once_a_chat_is_committed(proc, url, signal.SIGSTOP)
+        stopped_at = time.monotonic()
+        assert any(_state(pid) == "T" for pid in victims), "Chromium did not stop"
+        rows_when_stopped = _rows_now(url)
+        try:
+            out, err = proc.communicate(timeout=2 * STOPPED_PAGE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            kill_tree(proc)
+            for pid in victims:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            proc.communicate()
+            raise AssertionError("the run still waits on a stopped browser after 2x the page timeout") from None
+        took = time.monotonic() - stopped_at
+        import json
+
+        summary = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+        assert proc.returncode == errors.PageTimeout.exit_code, (proc.returncode, summary, err[-1500:])
+        assert summary["status"] == "error" and summary["error_kind"] == "page_timeout", summary
+        assert took < 2 * STOPPED_PAGE_TIMEOUT_S
+        assert "Traceback" not in err
+        # the stopped browser was killed, not left behind stopped
+        assert all(_state(pid) in (None, "Z") for pid in victims), [_state(p) for p in victims]
+        # everything committed before the stop is intact, nothing half-written after it
+        assert summary["chats_synced"] >= 1
+        assert _rows_now(url) >= rows_when_stopped
+        assert_cursors_behind_rows(url, truth, cutoff_for())
+        assert_files_clean(url, r.attachments, truth)
+        with connect(url) as conn:
+            run = conn.execute("select status, error_kind from sync_runs order by id desc limit 1").fetchone()
+        assert (run["status"], run["error_kind"]) == ("error", "page_timeout")
+        again = r.sync()  # the killed profile opens again and the rest is read
         assert again.code == 0, again.summary
         assert_db_matches_truth(url, truth, cutoff_for())
 
@@ -213,26 +268,7 @@ def test_conflict_mid_run(tmp_path, db_url):
         assert _rows_now(url) == hook.rows_at_event
 
 
-DRIFT_JS = """() => {
-  const scrub = (root) => {
-    const all = [root, ...root.querySelectorAll('*')];
-    for (const el of all) {
-      for (const a of [...el.attributes]) {
-        if (a.name.startsWith('data-') || a.name.startsWith('aria-') ||
-            ['role', 'class', 'id', 'title', 'tabindex', 'contenteditable'].includes(a.name)) {
-          el.removeAttribute(a.name);
-        }
-      }
-    }
-  };
-  scrub(document.body);
-  new MutationObserver((ms) => {
-    for (const m of ms) {
-      if (m.target.nodeType === 1) scrub(m.target);
-      for (const n of m.addedNodes) if (n.nodeType === 1) scrub(n);
-    }
-  }).observe(document.body, {subtree: true, childList: true, attributes: true});
-}"""
+
 
 
 def test_unknown_ui_mid_run_is_ui_drift_with_diagnostics(tmp_path, db_url, monkeypatch):

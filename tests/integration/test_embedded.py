@@ -20,7 +20,7 @@ def test_embedded_postgres_starts_is_reused_and_migrates():
     # not tmp_path: see tests/conftest.py (pytest resets its basetemp to 0700)
     root = Path(tempfile.mkdtemp(prefix="kenny-wa-embedded-"))
     settings = Settings(pg_url=None, state_dir=root / "state")
-    pgdata = embedded.data_dir(settings)
+    pgdata = embedded.data_dir(settings)  # run as root: under /var/lib/kenny-wa (embedded.py)
     try:
         url = store.resolve_pg_url(settings)
         assert stat.S_IMODE(pgdata.stat().st_mode) == 0o700
@@ -34,6 +34,7 @@ def test_embedded_postgres_starts_is_reused_and_migrates():
     finally:
         embedded.stop(pgdata)
         shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(pgdata, ignore_errors=True)
 
 
 def test_pg_url_wins_over_embedded(tmp_path):

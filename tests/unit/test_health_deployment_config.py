@@ -252,3 +252,11 @@ def test_retry_condition_retries_transient_only():
     assert not f.retry_transient(None, None, _State(errors.SessionExpired()))
     assert not f.retry_transient(None, None, _State(RuntimeError("x")))
     assert f.TRANSIENT_KINDS == {"db_unavailable", "browser_crashed", "page_timeout", "page_reloaded"}
+
+
+def test_sync_task_limit_comes_from_the_setting_not_a_fixed_four_hours():
+    from flows import whatsapp_sync as f
+
+    assert f.sync_task_timeout_seconds(config.load_settings({})) == 60 * 60
+    assert f.sync_task_timeout_seconds(config.load_settings({"WHATSAPP_SYNC_TIMEOUT_MINUTES": "25"})) == 1500
+    assert f.sync_chats.timeout_seconds is None  # set per run from the settings, never at import

@@ -155,6 +155,22 @@ def test_unreadable_boundary_is_never_crossed() -> None:
     assert result.ids == ["C1", "C2"]
 
 
+def test_text_is_kept_as_sent_whitespace_included() -> None:
+    sent = "  two leading spaces,\n  an indented line and trailing ones  \n"
+    result = window([
+        sep("Today"),
+        raw(id="W1", meta="9:05 AM", tail="in", text=sent),
+        raw(id="W2", meta="9:06 AM", tail="in", media="image", caption=" caption "),
+        raw(id="W3", meta="9:07 AM", tail="in", text=" \n ", media="image"),  # whitespace only: none
+        raw(id="W4", meta="9:08 AM", tail="in", text="Re", quoted=True, q_text=" quoted "),
+    ])
+    got = {m.external_id: m for m in result.messages}
+    assert got["W1"].text == sent and got["W1"].kind == "text"
+    assert got["W2"].text == " caption "
+    assert got["W3"].text is None and got["W3"].kind == "image"
+    assert got["W4"].quoted_text == " quoted "
+
+
 def test_no_time_is_reported() -> None:
     result = window([sep("Today"), raw(id="D1", del_=True, tail="in")])
     assert result.messages == [] and result.warnings["no_time"] == 1
