@@ -87,6 +87,8 @@ class Message:
     deleted: bool = False
     reactions: tuple[str, ...] = ()
     media: MediaRef | None = None
+    position: int | None = None  # index among the chat's messages of the same minute, in page order
+    ambiguous_time: str | None = None  # how a repeated wall time was decided (ordering.AMBIGUOUS_NOTES)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

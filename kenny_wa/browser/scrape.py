@@ -191,8 +191,10 @@ def read_chat(
     cursor_ts: dt.datetime | None,
     limiter: RateLimiter,
     progress: ScrapeProgress,
+    reread_since: dt.datetime | None = None,
 ) -> ChatBatch:
-    """Load the open chat's history back to the floor and fetch its images."""
+    """Load the open chat's history back to the floor and fetch its images; the messages
+    come in the page's order (kenny_wa.ordering)."""
     profile = selectors.profile(settings.selector_profile)
     ctx = parse_context(chat, settings, now=now)
     nav = auth.js_arg()["nav"]
@@ -209,7 +211,10 @@ def read_chat(
         read_ahead=limiter.off,
         ahead_on_first_read=cursor_ts is None,
     )
-    result = history.load_history(adapter, cutoff=cutoff, cursor_ts=cursor_ts, merge=parse.merge_message)
+    result = history.load_history(
+        adapter, cutoff=cutoff, cursor_ts=cursor_ts, reread_since=reread_since,
+        merge=parse.merge_message, timezone=settings.browser_timezone, now=now,
+    )
     progress.windows += result.windows
     progress.scrolls += result.scrolls
     progress.scrolls_ahead += adapter.scrolls_ahead
