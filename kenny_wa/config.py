@@ -55,6 +55,8 @@ class Settings:
     image_max_pixels: int = 40_000_000
     page_timeout_seconds: int = 90
     history_stall_attempts: int = 4
+    revision_sweep_hours: int = 6  # 0: every run
+    revision_window_hours: int = 60
     self_id: str = "me"
     state_dir: Path = Path.home() / ".local" / "state" / "kenny-wa"
     health_host: str = "127.0.0.1"
@@ -211,6 +213,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "IMAGE_MAX_PIXELS": ("image_max_pixels", _int(1, "pixels"), True),
     "WHATSAPP_PAGE_TIMEOUT_SECONDS": ("page_timeout_seconds", _int(1, "seconds"), True),
     "WHATSAPP_HISTORY_STALL_ATTEMPTS": ("history_stall_attempts", _int(1, "attempts"), True),
+    "WHATSAPP_REVISION_SWEEP_HOURS": ("revision_sweep_hours", _int(0, "hours (0: every run)"), True),
+    "WHATSAPP_REVISION_WINDOW_HOURS": ("revision_window_hours", _int(1, "hours"), True),
     "WHATSAPP_SELF_ID": ("self_id", _text, False),
     "KENNY_WA_STATE_DIR": ("state_dir", _path, True),
     "KENNY_WA_HEALTH_HOST": ("health_host", _text, True),

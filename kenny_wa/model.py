@@ -116,3 +116,4 @@ class ChatBatch:
     images: dict[str, ImageBytes | MediaFailure] = dataclasses.field(default_factory=dict)
     complete: bool = True
     partial_reason: str | None = None  # "phone_prompt" | "stalled" | "history_start_missing" ...
+    read_at: dt.datetime | None = None  # when the read began (no later than): None when nothing was read

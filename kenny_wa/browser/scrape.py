@@ -3,9 +3,11 @@
     for batch in scrape(page, settings, cursors=cursors, now=now, progress=progress):
         save_chat_batch(conn, batch, ...)
 
-Incremental: a chat is opened only when the list shows activity newer than its cursor (or
-it has no cursor, or its cursor is not complete), and history is loaded back only to the
-cursor minus a small overlap. Between chats the session is re-checked, so an expiry or a
+Incremental: a chat is opened only when the list may show activity newer than its cursor (or
+it has no cursor, or its cursor is not complete), when the revision sweep is due and it was
+active within the window, or when it has images to retry (:func:`chats_to_open`); history is
+loaded back to the start of the cursor's minute minus a small overlap, or to the sweep's or
+the retries' floor. Between chats the session is re-checked, so an expiry or a
 conflict mid-run raises (SessionExpired / Conflict) after the batches already yielded.
 """
 
@@ -37,6 +39,8 @@ class ScrapeProgress:
     chats_opened: int = 0  # chats actually opened this run
     chats_skipped: int = 0  # up to date per their cursor: not opened
     chats_failed: int = 0  # could not be opened and confirmed (yielded as partial, no messages)
+    chats_swept: int = 0  # opened only for the revision sweep
+    chats_retried: int = 0  # opened only to retry images that could not be stored
     windows: int = 0  # message windows read
     scrolls: int = 0  # history scroll actions
     scrolls_ahead: int = 0  # of which taken by the page right after a read (rate limit off)
@@ -65,22 +69,111 @@ def known_partial(cursor: Any | None) -> str | None:
     return reason if reason in SETTLED_PARTIAL_REASONS else None
 
 
-def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
-    """Pure: does the list show activity newer than what the cursor already holds?
+# A chat's newest minute counts as read only when its read began this long after that minute
+# (or day, for a day label) ended: WhatsApp's clock and this machine's may disagree a little.
+MINUTE_GRACE = dt.timedelta(minutes=1)
 
-    ``cursor`` is the data layer's Cursor (newest_ts, newest_external_id, last_activity,
-    complete) or None. A time label (today) is compared to the minute; a day label (older
-    chats) only by calendar day, so a chat whose newest stored message is from that same day
-    is not reopened (it will be once it shows newer activity).
+
+def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
+    """Pure: may the list show activity the cursor does not hold yet?
+
+    ``cursor`` is the data layer's Cursor (newest_ts, …, complete, partial_reason, read_at) or
+    None. The list shows a time (today) to the minute and older chats by day only, so a label
+    equal to the cursor's own minute (or day) is "maybe newer": another message may have come
+    in that minute after the chat was read. Such a chat is opened again unless its last read
+    began after that minute (or day) was over (plus :data:`MINUTE_GRACE`): a quiet chat is
+    opened at most once more after its last message, not on every run.
     """
     if cursor is None or not is_settled(cursor):
         return True
     newest = getattr(cursor, "newest_ts", None)
     if newest is None or row.list_time is None:
         return True
+    read_at = getattr(cursor, "read_at", None)
     if row.list_time.precise is not None:
-        return row.list_time.precise > newest.replace(second=0, microsecond=0)
-    return row.list_time.day > row.list_time.local_day_of(newest)
+        minute = newest.replace(second=0, microsecond=0)
+        if row.list_time.precise != minute:
+            return row.list_time.precise > minute
+        return not _read_after(read_at, minute + dt.timedelta(minutes=1))
+    day = row.list_time.local_day_of(newest)
+    if row.list_time.day != day:
+        return row.list_time.day > day
+    return not _read_after(read_at, _day_end(day, row.list_time.tz))
+
+
+def _read_after(read_at: dt.datetime | None, end: dt.datetime) -> bool:
+    return read_at is not None and read_at >= end + MINUTE_GRACE
+
+
+def _day_end(day: dt.date, tz: str) -> dt.datetime:
+    import zoneinfo
+
+    following = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zoneinfo.ZoneInfo(tz))
+    return following.astimezone(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenPlan:
+    """Why a chat is opened this run and how far back its history is read again."""
+
+    reason: str  # "new" | "unsettled" | "maybe_newer" | "sweep" | "retry"
+    reread_since: dt.datetime | None = None  # read back at least to here (sweep, retries)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Rereads:
+    """What this run reads again besides new activity (see :func:`chats_to_open`)."""
+
+    sweep_since: dt.datetime | None = None  # the revision sweep is due: reread from here
+    retry_since: Mapping[str, dt.datetime] = dataclasses.field(default_factory=dict)  # chat → oldest failed image
+
+
+def open_plan(row: chatlist.ChatRow, cursor: Any | None, rereads: Rereads) -> OpenPlan | None:
+    """Pure: whether one listed chat is opened this run, and why (None: it is not). The reason
+    is the first that holds of new, unsettled, maybe_newer, retry, sweep; the floor reaches
+    back as far as any of them asks."""
+    retry = rereads.retry_since.get(row.chat.chat_id)
+    sweep = rereads.sweep_since
+    swept = sweep is not None and cursor is not None and _active_since(row, cursor, sweep)
+    since = [t for t in (retry, sweep if swept else None) if t is not None]
+    if cursor is None:
+        reason = "new"
+    elif not is_settled(cursor):
+        reason = "unsettled"
+    elif needs_open(row, cursor):
+        reason = "maybe_newer"
+    elif retry is not None:
+        reason = "retry"
+    elif swept:
+        reason = "sweep"
+    else:
+        return None
+    return OpenPlan(reason, min(since) if since else None)
+
+
+def _active_since(row: chatlist.ChatRow, cursor: Any, since: dt.datetime) -> bool:
+    newest = getattr(cursor, "newest_ts", None)
+    listed = row.list_time.latest if row.list_time is not None else None
+    return any(t is not None and t >= since for t in (newest, listed)) or listed is None
+
+
+def chats_to_open(
+    rows: list[chatlist.ChatRow], cursors: Mapping[str, Any], rereads: Rereads | None = None
+) -> dict[str, OpenPlan]:
+    """Pure: the listed chats to open this run (by chat id), each with its plan.
+
+    The one place that decides which chats are opened: new or incompletely read chats, chats
+    whose list time may be newer than their cursor (:func:`needs_open`), chats active within
+    the revision window when the sweep is due, and chats with images to retry. Every rule
+    that keeps a chat closed belongs here too.
+    """
+    rereads = rereads or Rereads()
+    plans: dict[str, OpenPlan] = {}
+    for row in rows:
+        plan = open_plan(row, cursors.get(row.chat.chat_id), rereads)
+        if plan is not None:
+            plans[row.chat.chat_id] = plan
+    return plans
 
 
 def scrape(
@@ -90,8 +183,9 @@ def scrape(
     cursors: Mapping[str, Any],
     now: dt.datetime,
     progress: ScrapeProgress | None = None,
+    rereads: Rereads | None = None,
 ) -> Iterator[ChatBatch]:
-    """Yield one ChatBatch per chat that needs reading, in chat-list order.
+    """Yield one ChatBatch per chat that needs reading (:func:`chats_to_open`), in list order.
 
     Call after ``auth.wait_for_ready``. Raises SessionExpired / Conflict (session lost
     between chats), UiDrift, BrowserCrashed; a chat that cannot be opened is yielded as a
@@ -108,9 +202,11 @@ def scrape(
         raise
     progress.chats_total = len(rows)
     log.info("chats_listed", chats=len(rows))
+    plans = chats_to_open(rows, cursors, rereads)
     for index, row in enumerate(rows):
         cursor = cursors.get(row.chat.chat_id)
-        if not needs_open(row, cursor):
+        plan = plans.get(row.chat.chat_id)
+        if plan is None:
             progress.chats_skipped += 1
             reason = known_partial(cursor)
             if reason is not None:
@@ -133,10 +229,12 @@ def scrape(
             yield _reloaded(row.chat, index, progress)
             continue
         progress.chats_opened += 1
+        progress.chats_swept += plan.reason == "sweep"
+        progress.chats_retried += plan.reason == "retry"
         cursor_ts = cursor.newest_ts if cursor is not None and is_settled(cursor) else None
         try:
             batch = read_chat(page, settings, chat, now=now, cutoff=cutoff, cursor_ts=cursor_ts,
-                              limiter=limiter, progress=progress)
+                              limiter=limiter, progress=progress, reread_since=plan.reread_since)
         except Exception as exc:
             if not _reloaded_by(exc):
                 raise
@@ -240,4 +338,5 @@ def read_chat(
         images=images,
         complete=result.complete,
         partial_reason=result.partial_reason,
+        read_at=now,
     )

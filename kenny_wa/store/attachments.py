@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -64,6 +65,24 @@ def upsert_attachment(
     row = db.cursor(conn).execute(QUERIES["attachment_upsert"], params).fetchone()
     assert row is not None  # the statement always yields the row's id
     return AttachmentWrite(row["id"], bool(row["changed"]))
+
+
+@db.boundary
+def attachments_to_retry(
+    conn: psycopg.Connection,
+    *,
+    reasons: Iterable[str],
+    max_tries: int,
+    since: dt.datetime,
+    take: bool = True,
+    source: str = SOURCE,
+) -> dict[str, dt.datetime]:
+    """Chat id → the time of its oldest message since ``since`` whose image failed for one of
+    ``reasons`` and has had fewer than ``max_tries`` tries: the chats to reread for their
+    images. With ``take`` each of those images counts one more try (a run retries them)."""
+    query = QUERIES["attachments_retry_take"] if take else QUERIES["attachments_to_retry"]
+    params = {"source": source, "reasons": list(reasons), "max_tries": max_tries, "since": since}
+    return {r["chat_id"]: r["oldest"] for r in db.cursor(conn).execute(query, params).fetchall()}
 
 
 @db.boundary

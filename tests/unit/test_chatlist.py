@@ -71,6 +71,8 @@ class Cursor:
     complete: bool = True
     newest_external_id: str | None = None
     last_activity: dt.datetime | None = None
+    read_at: dt.datetime | None = None
+    partial_reason: str | None = None
 
 
 def test_needs_open():
@@ -79,9 +81,11 @@ def test_needs_open():
     assert scrape.needs_open(today, None)
     assert scrape.needs_open(today, Cursor(NOW.replace(hour=10), complete=False))
     assert scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=1, second=30)))
-    assert not scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=2, second=40)))
+    later = NOW.replace(hour=11, minute=5)  # read after the list's minute was over
+    assert not scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=2, second=40), read_at=later))
+    assert not scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=3), read_at=later))
     assert scrape.needs_open(yesterday, Cursor(NOW - dt.timedelta(days=3)))
-    assert not scrape.needs_open(yesterday, Cursor(NOW.replace(day=19, hour=9)))
+    assert not scrape.needs_open(yesterday, Cursor(NOW.replace(day=19, hour=9), read_at=NOW))
     assert scrape.needs_open(yesterday, Cursor(None))
     unparsed = dataclasses.replace(today, list_time=None)
     assert scrape.needs_open(unparsed, Cursor(NOW))
@@ -95,13 +99,61 @@ def test_list_time_local_day():
 def test_a_chat_stopped_at_the_phone_prompt_is_settled_but_still_partial():
     (today,) = rows(raw("A", "11:02", id="1@c.us"))
     newest = NOW.replace(hour=11, minute=2, second=0)
-    prompt = dataclasses.replace(Cursor(newest, complete=False))
-    prompt.partial_reason = "phone_prompt"  # type: ignore[attr-defined]
-    stalled = dataclasses.replace(Cursor(newest, complete=False))
-    stalled.partial_reason = "stalled"  # type: ignore[attr-defined]
+    read = NOW  # read long after the minute of its newest message
+    prompt = Cursor(newest, complete=False, read_at=read, partial_reason="phone_prompt")
+    stalled = Cursor(newest, complete=False, read_at=read, partial_reason="stalled")
     assert scrape.is_settled(prompt) and not scrape.needs_open(today, prompt)
     assert scrape.known_partial(prompt) == "phone_prompt"
     assert not scrape.is_settled(stalled) and scrape.needs_open(today, stalled)  # retried
     assert scrape.known_partial(stalled) is None
     assert scrape.known_partial(Cursor(newest)) is None
 
+
+
+def test_the_cursors_minute_is_maybe_newer_until_a_read_began_after_it():
+    (today,) = rows(raw("A", "11:02", id="1@c.us"))
+    newest = NOW.replace(hour=11, minute=2, second=0)
+    grace = scrape.MINUTE_GRACE
+    # never read after the minute (read_at unknown, or during the minute): opened again
+    assert scrape.needs_open(today, Cursor(newest))
+    assert scrape.needs_open(today, Cursor(newest, read_at=newest + dt.timedelta(seconds=30)))
+    # a read that began after the minute ended, plus the grace for clock drift: trusted
+    end = newest + dt.timedelta(minutes=1)
+    assert scrape.needs_open(today, Cursor(newest, read_at=end + grace - dt.timedelta(seconds=1)))
+    assert not scrape.needs_open(today, Cursor(newest, read_at=end + grace))
+
+
+def test_a_day_label_equal_to_the_cursors_day_is_maybe_newer_until_read_the_next_day():
+    (yesterday,) = rows(raw("B", "Yesterday", id="2@c.us"))
+    newest = NOW.replace(day=19, hour=23, minute=50)
+    assert scrape.needs_open(yesterday, Cursor(newest, read_at=NOW.replace(day=19, hour=23, minute=55)))
+    assert not scrape.needs_open(yesterday, Cursor(newest, read_at=NOW.replace(day=20, hour=0, minute=5)))
+
+
+def test_chats_to_open_plans_new_maybe_newer_sweep_and_retry():
+    got = rows(
+        raw("New", "11:30", id="1@c.us"),
+        raw("Quiet", "11:02", id="2@c.us"),
+        raw("Busy", "11:40", id="3@c.us"),
+        raw("Old", "01/09/2026", id="4@c.us"),
+        raw("Image", "10:00", id="5@c.us"),
+    )
+    read = NOW  # every cursor read long after its minute
+    cursors = {
+        "2@c.us": Cursor(NOW.replace(hour=11, minute=2), read_at=read),
+        "3@c.us": Cursor(NOW.replace(hour=11, minute=1), read_at=read),
+        "4@c.us": Cursor(dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC), read_at=read),
+        "5@c.us": Cursor(NOW.replace(hour=10, minute=0), read_at=read, complete=False, partial_reason="phone_prompt"),
+    }
+    plain = scrape.chats_to_open(got, cursors)
+    assert {k: p.reason for k, p in plain.items()} == {"1@c.us": "new", "3@c.us": "maybe_newer"}
+    assert all(p.reread_since is None for p in plain.values())
+    since = NOW - dt.timedelta(hours=60)
+    image_at = dt.datetime(2026, 9, 2, 8, 0, tzinfo=dt.UTC)  # older than the window: its own floor
+    rereads = scrape.Rereads(sweep_since=since, retry_since={"5@c.us": image_at})
+    plans = scrape.chats_to_open(got, cursors, rereads)
+    assert {k: p.reason for k, p in plans.items()} == {
+        "1@c.us": "new", "2@c.us": "sweep", "3@c.us": "maybe_newer", "5@c.us": "retry"}
+    assert plans["2@c.us"].reread_since == since and plans["3@c.us"].reread_since == since
+    assert plans["5@c.us"].reread_since == image_at  # a phone-prompt chat is retried anyway
+    assert "4@c.us" not in plans  # quiet for longer than the window
