@@ -2,6 +2,12 @@
 import { S, h, icon, wdsIcon, p6, tid, svg } from './dom.js';
 import * as fmt from './fmt.js';
 
+// Words of the message rows, in English (i18n.js follows the page language).
+const WORDS = {
+  edited: 'Edited',
+  deleted: 'This message was deleted',
+  deletedOwn: 'You deleted this message',
+};
 const EMOJI_SRC = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 const E2E_TEXT = 'Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Click to learn more.';
 const blobUrls = new Map(); // message id → blob: URL (kept for the page's lifetime, like the real media cache)
@@ -41,7 +47,7 @@ function receipt(m) {
 
 function meta(m) {
   return h('div', { 'data-testid': tid('msg-meta'), class: 'x13yyeie xx3o462 x1a5l9x9 x6s0dn4 x78zum5' },
-    m.edited ? h('span', { 'data-testid': tid('msg-edited'), class: 'x1rg5ohu x1pg5gke' }, 'Edited') : null,
+    m.edited ? h('span', { 'data-testid': tid('msg-edited'), class: 'x1rg5ohu x1pg5gke' }, WORDS.edited) : null,
     h('span', { dir: 'auto', class: 'x1c4vz4f x2lah0s' }, fmt.time(m.t)),
     receipt(m));
 }
@@ -101,7 +107,7 @@ function body(m) {
       return withPrePlain(m, [q, h('div', { class: '_ahy5' }, h('div', { class: '_ahwq x6s0dn4 xaejkm2' }, textSpan(m.segs)))]);
     case 'deleted': {
       const inner = h('div', { class: 'x78zum5 x6s0dn4' }, icon('recalled'),
-        h('span', { dir: 'auto', class: 'x1rg5ohu _ao3e' }, m.out ? 'You deleted this message' : 'This message was deleted'));
+        h('span', { dir: 'auto', class: 'x1rg5ohu _ao3e' }, m.out ? WORDS.deletedOwn : WORDS.deleted));
       return S.era === 'p6' ? inner : withPrePlain(m, inner);
     }
     case 'image': {
@@ -152,13 +158,15 @@ function body(m) {
   }
 }
 
+// One bubble under the message: every emoji once, and the total when more than one person reacted.
 function reactions(m) {
   if (!m.reactions.length) return null;
-  const [emoji, count] = m.reactions[0];
-  const label = count > 1 ? `Reactions ${emoji} ${count} in total. View reactions` : `reaction ${emoji}. View reactions`;
+  const emojis = m.reactions.map(([emoji]) => emoji);
+  const count = m.reactions.reduce((n, [, c]) => n + c, 0);
+  const label = count > 1 ? `Reactions ${emojis.join(', ')} ${count} in total. View reactions` : `reaction ${emojis[0]}. View reactions`;
   return h('div', { class: 'x1n2onr6 _ak4e' },
     h('button', { 'aria-label': label, 'data-testid': tid('reaction-bubble'), class: 'x14m1o6m' },
-      segs([['e', emoji]]), count > 1 ? h('span', {}, String(count)) : null));
+      segs(emojis.map((emoji) => ['e', emoji])), count > 1 ? h('span', {}, String(count)) : null));
 }
 
 function bubble(m, ctx) {
