@@ -117,3 +117,4 @@ class ChatBatch:
     complete: bool = True
     partial_reason: str | None = None  # "phone_prompt" | "stalled" | "history_start_missing" ...
     read_at: dt.datetime | None = None  # when the read began (no later than): None when nothing was read
+    retry_since: dt.datetime | None = None  # the read reached back here for images to retry

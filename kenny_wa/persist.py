@@ -14,7 +14,7 @@ queueing locks). Image files are written before the commit; a rolled-back batch 
 valid content-addressed file that the rerun reuses. When an image could not be fetched or
 written (the attachments folder unwritable or full) the attachment is recorded 'failed' with
 its reason; later runs reread the chat back to that message on their own (:func:`retry_since`),
-whatever the chat's cursor says, each counting a try, until :data:`ATTACHMENT_MAX_TRIES`.
+whatever the chat's cursor says, each such read counting a try, until :data:`ATTACHMENT_MAX_TRIES`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ WRITE_FAILED = "write_failed"
 # failures another read may mend (the page had not loaded the image, the disk was full…);
 # a rejected image (corrupt, over the size cap…) is the same bytes next time
 RETRYABLE_REASONS = frozenset({NOT_FETCHED, WRITE_FAILED, "not_loaded"})
-# runs that set out to retry one image before it is no longer retried on its own (the reason
-# stays on the attachment row; a later read of its chat for other reasons still tries again)
+# reads of its chat that reached back for one image before it is no longer retried on its own
+# (the reason stays on the attachment row; a later read of that message still tries again)
 ATTACHMENT_MAX_TRIES = 8
 
 
@@ -126,6 +126,9 @@ def _save(
             saved += 1
             extraction_ids.append(attachment_id)
     store.set_has_attachments(conn, with_attachments)
+    if batch.retry_since is not None:  # this read reached back for failed images: one try each
+        store.count_retry(conn, batch.chat.chat_id, since=batch.retry_since,
+                          reasons=sorted(RETRYABLE_REASONS), max_tries=ATTACHMENT_MAX_TRIES)
     extraction_jobs = jobs.defer_extractions(conn, extraction_ids) if extraction_ids else 0
     inserted = counts.inserted_external_ids
     agent_ids = [
@@ -157,12 +160,11 @@ def _save(
     )
 
 
-def retry_since(conn: psycopg.Connection, cutoff: dt.datetime, *, take: bool = True) -> dict[str, dt.datetime]:
+def retry_since(conn: psycopg.Connection, cutoff: dt.datetime) -> dict[str, dt.datetime]:
     """Chat id → its oldest message since ``cutoff`` with an image worth another try: the
-    chats a run rereads for their images, independent of their cursors. With ``take`` each
-    such image counts a try (the caller commits it before reading)."""
+    chats a run rereads for their images, independent of their cursors."""
     return store.attachments_to_retry(
-        conn, reasons=sorted(RETRYABLE_REASONS), max_tries=ATTACHMENT_MAX_TRIES, since=cutoff, take=take
+        conn, reasons=sorted(RETRYABLE_REASONS), max_tries=ATTACHMENT_MAX_TRIES, since=cutoff
     )
 
 

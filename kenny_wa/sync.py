@@ -112,7 +112,7 @@ def _run_locked(
             run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
             _sweep_temp_files(settings)
         cursors = store.get_cursors(conn)
-        rereads = _rereads(conn, settings, now, take=not dry_run)
+        rereads = _rereads(conn, settings, now)
         summary.sweep = rereads.sweep_since is not None
         _commit(conn)
         summary.run_id = run_id
@@ -172,9 +172,9 @@ def sweep_due(settings: Settings, last_sweep_at: dt.datetime | None, now: dt.dat
     return now - last_sweep_at >= dt.timedelta(hours=settings.revision_sweep_hours)
 
 
-def _rereads(conn, settings: Settings, now: dt.datetime, *, take: bool):
+def _rereads(conn, settings: Settings, now: dt.datetime):
     """What this run reads again besides new activity: the revision window when the sweep is
-    due, and the chats with images to retry (each counts a try unless ``take`` is false)."""
+    due, and the chats with images to retry."""
     from kenny_wa.browser import scrape
 
     state = store.get_sync_state(conn) or {}
@@ -182,7 +182,7 @@ def _rereads(conn, settings: Settings, now: dt.datetime, *, take: bool):
     cutoff = now - dt.timedelta(days=settings.lookback_days)
     return scrape.Rereads(
         sweep_since=now - dt.timedelta(hours=settings.revision_window_hours) if due else None,
-        retry_since=persist.retry_since(conn, cutoff, take=take),
+        retry_since=persist.retry_since(conn, cutoff),
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -106,8 +107,6 @@ def _read_after(read_at: dt.datetime | None, end: dt.datetime) -> bool:
 
 
 def _day_end(day: dt.date, tz: str) -> dt.datetime:
-    import zoneinfo
-
     following = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zoneinfo.ZoneInfo(tz))
     return following.astimezone(dt.UTC)
 
@@ -118,6 +117,7 @@ class OpenPlan:
 
     reason: str  # "new" | "unsettled" | "maybe_newer" | "sweep" | "retry"
     reread_since: dt.datetime | None = None  # read back at least to here (sweep, retries)
+    retry_since: dt.datetime | None = None  # of which for images to retry
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ def open_plan(row: chatlist.ChatRow, cursor: Any | None, rereads: Rereads) -> Op
         reason = "sweep"
     else:
         return None
-    return OpenPlan(reason, min(since) if since else None)
+    return OpenPlan(reason, min(since) if since else None, retry)
 
 
 def _active_since(row: chatlist.ChatRow, cursor: Any, since: dt.datetime) -> bool:
@@ -242,6 +242,7 @@ def scrape(
             auth.check_still_logged_in(page, settings)
             yield _reloaded(chat, index, progress)
             continue
+        batch.retry_since = plan.retry_since
         earlier_gap = known_partial(cursor)
         if earlier_gap is not None and batch.complete:
             # reading down to the cursor does not fill the gap below the phone prompt

@@ -74,15 +74,30 @@ def attachments_to_retry(
     reasons: Iterable[str],
     max_tries: int,
     since: dt.datetime,
-    take: bool = True,
     source: str = SOURCE,
 ) -> dict[str, dt.datetime]:
     """Chat id → the time of its oldest message since ``since`` whose image failed for one of
-    ``reasons`` and has had fewer than ``max_tries`` tries: the chats to reread for their
-    images. With ``take`` each of those images counts one more try (a run retries them)."""
-    query = QUERIES["attachments_retry_take"] if take else QUERIES["attachments_to_retry"]
+    ``reasons`` and has had fewer than ``max_tries`` tries: the chats to reread for their images."""
     params = {"source": source, "reasons": list(reasons), "max_tries": max_tries, "since": since}
-    return {r["chat_id"]: r["oldest"] for r in db.cursor(conn).execute(query, params).fetchall()}
+    rows = db.cursor(conn).execute(QUERIES["attachments_to_retry"], params).fetchall()
+    return {r["chat_id"]: r["oldest"] for r in rows}
+
+
+@db.boundary
+def count_retry(
+    conn: psycopg.Connection,
+    chat_id: str,
+    *,
+    since: dt.datetime,
+    reasons: Iterable[str],
+    max_tries: int,
+    source: str = SOURCE,
+) -> int:
+    """A read of ``chat_id`` reached back to ``since`` for its images: every image there still
+    failed (for one of ``reasons``, under ``max_tries``) counts a try. Returns how many."""
+    params = {"source": source, "chat_id": clean_text(chat_id), "since": since,
+              "reasons": list(reasons), "max_tries": max_tries}
+    return db.cursor(conn).execute(QUERIES["attachments_retry_count"], params).rowcount
 
 
 @db.boundary

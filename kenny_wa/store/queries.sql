@@ -203,17 +203,14 @@ WHERE a.source = %(source)s AND a.status = 'failed' AND a.reason = ANY(%(reasons
   AND a.tries < %(max_tries)s AND m.ts >= %(since)s
 GROUP BY m.thread_external_id;
 
--- attachments_retry_take --
--- The same, counting one more try for each of those images: this run sets out to retry them.
-WITH taken AS (
-    UPDATE attachments AS a SET tries = a.tries + 1, updated_at = now()
-    FROM messages AS m
-    WHERE m.id = a.message_id AND a.source = %(source)s AND a.status = 'failed'
-      AND a.reason = ANY(%(reasons)s) AND a.tries < %(max_tries)s AND m.ts >= %(since)s
-    RETURNING m.thread_external_id, m.ts
-)
-SELECT thread_external_id AS chat_id, min(ts) AS oldest, count(*) AS images
-FROM taken GROUP BY thread_external_id;
+-- attachments_retry_count --
+-- A read of one chat reached back to `since` to retry its images: each image of that chat still
+-- failed for a reason worth retrying, with fewer than `max_tries` tries, counts one more.
+UPDATE attachments AS a SET tries = a.tries + 1, updated_at = now()
+FROM messages AS m
+WHERE m.id = a.message_id AND m.platform = %(source)s AND m.thread_external_id = %(chat_id)s
+  AND m.ts >= %(since)s AND a.source = %(source)s AND a.status = 'failed'
+  AND a.reason = ANY(%(reasons)s) AND a.tries < %(max_tries)s;
 
 -- attachments_awaiting_extraction --
 -- Stored attachments whose extraction job has not been queued yet, oldest first.
