@@ -19,7 +19,7 @@ import zoneinfo
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from kenny_wa import errors, logs, parse
+from kenny_wa import errors, logs, ordering, parse
 from kenny_wa.browser import auth, chatlist, extract, history, launch, media_fetch, selectors
 from kenny_wa.browser.ratelimit import RateLimiter
 from kenny_wa.model import ChatBatch, ImageBytes
@@ -93,8 +93,12 @@ def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
     read_at = getattr(cursor, "read_at", None)
     if row.list_time.precise is not None:
         minute = newest.replace(second=0, microsecond=0)
-        if row.list_time.precise != minute:
-            return row.list_time.precise > minute
+        # a label in a repeated (daylight-saving) hour may mean its later occurrence
+        listed = ordering.latest_reading(row.list_time.precise, row.list_time.tz)
+        if minute not in (row.list_time.precise, listed):
+            return listed > minute
+        if listed > minute:
+            return True
         return not _read_after(read_at, minute + dt.timedelta(minutes=1))
     day = row.list_time.local_day_of(newest)
     if row.list_time.day != day:

@@ -157,3 +157,17 @@ def test_chats_to_open_plans_new_maybe_newer_sweep_and_retry():
     assert plans["2@c.us"].reread_since == since and plans["3@c.us"].reread_since == since
     assert plans["5@c.us"].reread_since == image_at  # a phone-prompt chat is retried anyway
     assert "4@c.us" not in plans  # quiet for longer than the window
+
+
+def test_a_list_time_in_the_repeated_hour_may_mean_its_later_occurrence():
+    ny = "America/New_York"
+    settings = Settings(browser_locale="en-US", browser_timezone=ny)
+    now = dt.datetime(2026, 11, 1, 7, 30, tzinfo=dt.UTC)  # 02:30 EST, after the repeated hour
+    ((row, _),) = chatlist.rows_from_window({"rows": [raw("A", "1:06 AM", id="1@c.us")]}, now=now, settings=settings)
+    cursor_est = dt.datetime(2026, 11, 1, 6, 5, tzinfo=dt.UTC)  # 01:05 EST, the second occurrence
+    # the label reads as 01:06 EDT (05:06 UTC), older than the cursor: its later reading is newer
+    assert scrape.needs_open(row, Cursor(cursor_est, read_at=now))
+    first_pass = dt.datetime(2026, 11, 1, 5, 6, tzinfo=dt.UTC)  # the same label, the cursor in EDT
+    assert scrape.needs_open(row, Cursor(first_pass, read_at=now))  # cannot tell: opened
+    after = dt.datetime(2026, 11, 1, 6, 6, tzinfo=dt.UTC)  # 01:06 EST stored, read long after
+    assert not scrape.needs_open(row, Cursor(after, read_at=now))
