@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from kenny_wa import ordering
 from kenny_wa.browser import history
 from kenny_wa.browser.ratelimit import RateLimiter
 from kenny_wa.model import MediaRef, Message
@@ -236,3 +237,23 @@ def test_a_view_that_moves_forever_without_new_rows_still_stalls():
     adapter = Scripted(windows, stall_attempts=3, max_cycles=1000)
     result = history.load_history(adapter, cutoff=CUTOFF)
     assert result.stop == "stalled" and adapter.scrolls == history.MAX_IDLE_MOVES
+
+
+def test_a_second_occurrence_below_the_cursor_reading_is_not_taken_for_old_history():
+    # America/New_York 2026-11-01: the cursor is 01:50 EDT; since then 01:05 EST and 01:20 EST
+    # arrived. Parsed (first occurrence), 01:05 looks older than the cursor: the loader must
+    # neither stop on it nor drop it.
+    zone = ordering._zone("America/New_York")
+
+    def ny(hour: int, minute: int, fold: int = 0) -> dt.datetime:
+        return dt.datetime(2026, 11, 1, hour, minute, fold=fold, tzinfo=zone).astimezone(dt.UTC)
+
+    new1, new2, cur, old = msg(3, ny(1, 5)), msg(4, ny(1, 20)), msg(2, ny(1, 50)), msg(1, ny(0, 40))
+    windows = [W([new1, new2]), W([cur, new1]), W([old, cur])]
+    result = history.load_history(Scripted(windows), cutoff=ny(0, 0) - dt.timedelta(days=30),
+                                  cursor_ts=ny(1, 50), timezone="America/New_York")
+    assert result.complete and result.stop == "floor"
+    assert [(m.external_id, m.ts) for m in result.messages] == [
+        ("ID0002", ny(1, 50, 0)), ("ID0003", ny(1, 5, 1)), ("ID0004", ny(1, 20, 1))]
+    assert [m.ambiguous_time for m in result.messages] == [
+        ordering.FIRST_BY_PAGE, ordering.SECOND_BY_PAGE, ordering.SECOND_BY_PAGE]

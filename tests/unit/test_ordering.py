@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 from kenny_wa import ordering
@@ -129,43 +128,7 @@ def test_a_second_reading_in_the_future_is_ruled_out_by_the_clock():
     assert out[0].ts == ny(1, 30, 0) and out[0].ambiguous_time == ordering.FIRST_BY_CLOCK
 
 
-# --- the history floor and the repeated hour --------------------------------------------------
-
-
-@dataclasses.dataclass
-class W:
-    messages: list[Message]
-    history_start: bool = False
-    phone_prompt: bool = False
-
-
-class Scripted:
-    def __init__(self, windows: list[W]):
-        self.windows, self.index, self.stall_attempts, self.max_cycles = windows, 0, 3, 50
-
-    def read_window(self) -> W:
-        return self.windows[self.index]
-
-    def scroll_older(self) -> str:
-        if self.index + 1 < len(self.windows):
-            self.index += 1
-            return "moved"
-        return "stalled"
-
-
-def test_a_second_occurrence_below_the_cursor_reading_is_not_taken_for_old_history():
-    # the cursor is 01:50 EDT; since then 01:05 EST and 01:20 EST arrived. Parsed, 01:05 looks
-    # older than the cursor: the loader must neither stop on it nor drop it.
-    cutoff = ny(0, 0) - dt.timedelta(days=30)
-    windows = [
-        W([msg("new1", ny(1, 5)), msg("new2", ny(1, 20))]),
-        W([msg("cur", ny(1, 50)), msg("new1", ny(1, 5))]),
-        W([msg("old", ny(0, 40)), msg("cur", ny(1, 50))]),
-    ]
-    result = history.load_history(Scripted(windows), cutoff=cutoff, cursor_ts=ny(1, 50), timezone=NY)
-    assert result.complete and result.stop == "floor"
-    assert [(m.external_id, m.ts) for m in result.messages] == [
-        ("cur", ny(1, 50, 0)), ("new1", ny(1, 5, 1)), ("new2", ny(1, 20, 1))]
+# --- the history floor ------------------------------------------------------------------------
 
 
 def test_the_floor_reaches_back_over_the_cursors_whole_minute_and_the_sweep_window():
