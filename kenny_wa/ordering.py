@@ -72,9 +72,21 @@ def _zone(timezone: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(timezone)
 
 
+@functools.lru_cache(maxsize=4096)
+def _offset_changes_near(day: dt.date, timezone: str) -> bool:
+    """Does ``timezone``'s UTC offset change between the day before and the day after ``day``
+    (UTC)? Offsets never change back within three days, so elsewhere no wall time repeats."""
+    zone = _zone(timezone)
+    before = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(), dt.UTC).astimezone(zone)
+    after = dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), dt.UTC).astimezone(zone)
+    return before.utcoffset() != after.utcoffset()
+
+
 def readings(ts: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetime] | None:
     """The two UTC readings (first, second occurrence) of ``ts``'s wall time in ``timezone``
     when that wall time is repeated by a daylight-saving change; ``None`` otherwise."""
+    if not _offset_changes_near(ts.astimezone(dt.UTC).date(), timezone):
+        return None
     zone = _zone(timezone)
     wall = ts.astimezone(zone).replace(tzinfo=None)
     first = wall.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
@@ -156,3 +168,4 @@ def arrange(
         out.append(message)
     out.sort(key=lambda m: (m.ts, m.position))
     return out
+
