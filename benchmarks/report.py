@@ -225,6 +225,18 @@ def rows_for(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"{inc['vs_first'] * 100:.1f}% of the first sync",
                 )
             )
+        swept = sync.get("incremental_sweep")
+        if swept:
+            rows.append(
+                (
+                    f"The same with the revision sweep due (window {swept['window_hours']} h)",
+                    f"{swept['seconds']:,.1f} s, {swept['chats_opened']} chats opened"
+                    f" ({swept['chats_swept']} only for the sweep), {swept['inserted']} inserted,"
+                    f" {swept['revised']} revised, {swept['chunks_loaded']} chunks",
+                    f"{swept['vs_incremental']}x the plain incremental sync"
+                    f" (+{swept['sweep_extra_seconds']:,.1f} s), {swept['vs_first'] * 100:.1f}% of the first sync",
+                )
+            )
     est = results.get("rate_limited_estimate")
     sync_keys = results.get("sync") or {}
     if est and not any(

@@ -153,7 +153,8 @@ def run_case(
     profile_dir: Path | None = None,
     label: str = "",
 ) -> dict[str, Any]:
-    """One first sync (and optionally the incremental one after 5 new messages in 3 chats)."""
+    """One first sync (and optionally the incremental one after 5 new messages in 3 chats, then
+    the same with the revision sweep due, so the sweep's cost is reported apart)."""
     common.quiet_logs()
     root = Path(tempfile.mkdtemp(prefix="kwa-bench-sync-"))
     # The benchmark measures reading: the generated scenarios (like `large`) have no unread
@@ -221,9 +222,7 @@ def _run_case(
         out["first"] = _row(first, replica.stats())
         if incremental:
             targets = [c for c in replica.scenario.chats if not c.archived][:3]
-            for i, n in enumerate((2, 2, 1)):
-                for k in range(n):
-                    replica.add_message(targets[i].jid, f"benchmark incremental {i}.{k}")
+            _add_five(replica, targets, "incremental")
             replica.reset_stats()
             second = _child(env, trace=True)
             row = _row(second, replica.stats())
@@ -242,6 +241,31 @@ def _run_case(
             row["opened_only_changed_or_incomplete"] = changed <= opened <= changed | incomplete
             row["vs_first"] = round(row["seconds"] / out["first"]["seconds"], 3)
             out["incremental"] = row
+            # the same again, with the revision sweep due (0 = every run): what the sweep adds
+            _add_five(replica, targets, "sweep")
+            replica.reset_stats()
+            third = _child({**env, "WHATSAPP_REVISION_SWEEP_HOURS": "0"}, trace=True)
+            sweep = _row(third, replica.stats())
+            s = third["summary"]
+            sweep.update(
+                changed_chats=len(targets),
+                new_messages=5,
+                sweep=s.get("sweep"),
+                chats_swept=s.get("chats_swept"),
+                revised=s.get("revised"),
+                window_hours=int(env.get("WHATSAPP_REVISION_WINDOW_HOURS", "60")),
+                vs_first=round(sweep["seconds"] / out["first"]["seconds"], 3),
+                vs_incremental=round(sweep["seconds"] / row["seconds"], 2) if row["seconds"] else None,
+                sweep_extra_seconds=round(sweep["seconds"] - row["seconds"], 2),
+            )
+            out["incremental_sweep"] = sweep
+
+
+def _add_five(replica: Any, targets: list[Any], tag: str) -> None:
+    """5 new messages in 3 chats (2, 2, 1)."""
+    for i, n in enumerate((2, 2, 1)):
+        for k in range(n):
+            replica.add_message(targets[i].jid, f"benchmark {tag} {i}.{k}")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ class Settings:
     include_archived: bool = True
     unread_chats: str = "defer"  # defer | restore | read: see kenny_wa/unread.py
     unread_defer_hours: int = 24  # 0 = defer without limit
+    revision_sweep_hours: int = 6  # 0: every run
+    revision_window_hours: int = 60
     self_id: str = "me"
     state_dir: Path = Path.home() / ".local" / "state" / "kenny-wa"
     health_host: str = "127.0.0.1"
@@ -220,6 +222,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_INCLUDE_ARCHIVED": ("include_archived", _bool, True),
     "WHATSAPP_UNREAD_CHATS": ("unread_chats", _choice(UNREAD_POLICIES), True),
     "WHATSAPP_UNREAD_DEFER_HOURS": ("unread_defer_hours", _int(0, "hours"), True),
+    "WHATSAPP_REVISION_SWEEP_HOURS": ("revision_sweep_hours", _int(0, "hours (0: every run)"), True),
+    "WHATSAPP_REVISION_WINDOW_HOURS": ("revision_window_hours", _int(1, "hours"), True),
     "WHATSAPP_SELF_ID": ("self_id", _text, False),
     "KENNY_WA_STATE_DIR": ("state_dir", _path, True),
     "KENNY_WA_HEALTH_HOST": ("health_host", _text, True),

@@ -17,7 +17,10 @@ Rules, beyond the spec's field list:
 * ``metadata``: structural facts only, never a second copy of content: kind, quoted id and
   quoted sender (not the quoted text), forwarded/edited/deleted, sender display name, the
   raw ``data-id``, the DOM era, the reaction emoji and ``agent_route`` (whether the agent
-  rules route the message to the agent queue; ``routes_to_agent(row)`` reads it).
+  rules route the message to the agent queue; ``routes_to_agent(row)`` reads it); once the
+  page's order is known, ``position`` (the message's index within its minute: order rows by
+  ``ts`` then ``position``) and, in a daylight-saving repeated hour, ``ambiguous_time`` (how
+  the offset was decided, see ``kenny_wa.ordering``).
 
 Every string is made storable: NUL is removed and lone UTF-16 surrogates become U+FFFD
 (psycopg refuses both).
@@ -106,7 +109,7 @@ def message_metadata(
     message: Message, *, agent_route: bool = False, archived: bool = False
 ) -> dict[str, Any]:
     """The ``metadata`` jsonb: structural facts only (see the module docstring)."""
-    return {
+    meta: dict[str, Any] = {
         "kind": message.kind,
         "quoted_id": _clean_opt(message.quoted_id),
         "quoted_sender": _clean_opt(message.quoted_sender),
@@ -120,6 +123,11 @@ def message_metadata(
         "agent_route": agent_route,
         "archived": archived,  # the chat was read from the Archived view
     }
+    if message.position is not None:
+        meta["position"] = message.position
+    if message.ambiguous_time is not None:
+        meta["ambiguous_time"] = message.ambiguous_time
+    return meta
 
 
 def message_row(

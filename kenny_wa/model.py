@@ -88,6 +88,8 @@ class Message:
     deleted: bool = False
     reactions: tuple[str, ...] = ()
     media: MediaRef | None = None
+    position: int | None = None  # index among the chat's messages of the same minute, in page order
+    ambiguous_time: str | None = None  # how a repeated wall time was decided (ordering.AMBIGUOUS_NOTES)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -117,3 +119,5 @@ class ChatBatch:
     partial_reason: str | None = None  # "phone_prompt" | "stalled" | "history_start_missing" ...
     # external ids as the page showed them, top to bottom (empty: the messages' own order)
     page_order: list[str] = dataclasses.field(default_factory=list)
+    read_at: dt.datetime | None = None  # when the read began (no later than): None when nothing was read
+    retry_since: dt.datetime | None = None  # the read reached back here for images to retry

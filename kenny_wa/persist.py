@@ -11,9 +11,10 @@ A crash before the commit loses nothing (the next run reads the chat again from 
 cursor) and a rerun duplicates nothing (upserts are idempotent, files are content-addressed,
 jobs are deferred only for attachments newly stored and messages newly inserted, under
 queueing locks). Image files are written before the commit; a rolled-back batch can leave a
-valid content-addressed file that the rerun reuses. When an image could not be written (the
-attachments folder unwritable or full) the attachment is recorded 'failed' / 'write_failed'
-and the chat's cursor is left incomplete, so the next run reads the chat again and stores it.
+valid content-addressed file that the rerun reuses. When an image could not be fetched or
+written (the attachments folder unwritable or full) the attachment is recorded 'failed' with
+its reason; later runs reread the chat back to that message on their own (:func:`retry_since`),
+whatever the chat's cursor says, each such read counting a try, until :data:`ATTACHMENT_MAX_TRIES`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ from kenny_wa.model import MEDIA_KINDS, ChatBatch, ImageBytes, MediaFailure, Mes
 NOT_FETCHED = "fetch_failed"
 DOWNLOADS_DISABLED = "downloads_disabled"
 WRITE_FAILED = "write_failed"
+# failures another read may mend (the page had not loaded the image, the disk was full…);
+# a rejected image (corrupt, over the size cap…) is the same bytes next time
+RETRYABLE_REASONS = frozenset({NOT_FETCHED, WRITE_FAILED, "not_loaded"})
+# reads of its chat that reached back for one image before it is no longer retried on its own
+# (the reason stays on the attachment row; a later read of that message still tries again)
+ATTACHMENT_MAX_TRIES = 8
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class BatchResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    revised: int = 0  # stored rows whose text, edited/deleted flags or reactions changed
     attachments_saved: int = 0  # image files newly recorded as stored
     attachments_failed: int = 0  # images that could not be fetched, validated or written
     extraction_jobs: int = 0
@@ -111,7 +119,6 @@ def _save(
 ) -> BatchResult:
     counts = store.upsert_messages(conn, rows)
     saved = failed = 0
-    retry_files = False  # an image could not be written: read the chat again next run
     extraction_ids: list[int] = []
     with_attachments: list[int] = []
     for message, row in zip(batch.messages, rows, strict=True):
@@ -126,12 +133,13 @@ def _save(
         with_attachments.append(message_id)
         if attachment.status == "failed":
             failed += 1
-            if attachment.reason == WRITE_FAILED:
-                retry_files = True
         elif attachment.status == "stored" and changed:
             saved += 1
             extraction_ids.append(attachment_id)
     store.set_has_attachments(conn, with_attachments)
+    if batch.retry_since is not None:  # this read reached back for failed images: one try each
+        store.count_retry(conn, batch.chat.chat_id, since=batch.retry_since,
+                          reasons=sorted(RETRYABLE_REASONS), max_tries=ATTACHMENT_MAX_TRIES)
     extraction_jobs = jobs.defer_extractions(conn, extraction_ids) if extraction_ids else 0
     inserted = counts.inserted_external_ids
     agent_ids = [
@@ -147,17 +155,27 @@ def _save(
         newest.ts if newest else None,
         newest.external_id if newest else None,
         batch.chat.last_activity,
-        batch.complete and not retry_files,
-        batch.partial_reason or (WRITE_FAILED if retry_files else None),
+        batch.complete,
+        batch.partial_reason,
+        read_at=batch.read_at,
     )
     return BatchResult(
         inserted=counts.inserted,
         updated=counts.updated,
         unchanged=counts.unchanged,
+        revised=counts.revised,
         attachments_saved=saved,
         attachments_failed=failed,
         extraction_jobs=extraction_jobs,
         agent_jobs=agent_jobs,
+    )
+
+
+def retry_since(conn: psycopg.Connection, cutoff: dt.datetime) -> dict[str, dt.datetime]:
+    """Chat id → its oldest message since ``cutoff`` with an image worth another try: the
+    chats a run rereads for their images, independent of their cursors."""
+    return store.attachments_to_retry(
+        conn, reasons=sorted(RETRYABLE_REASONS), max_tries=ATTACHMENT_MAX_TRIES, since=cutoff
     )
 
 

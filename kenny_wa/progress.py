@@ -35,10 +35,11 @@ def render_summary(summary: SyncSummary) -> str:
     """A short human summary of a run (counts and chat ids only)."""
     lines = [
         f"status: {summary.status}" + (f" ({summary.error_message})" if summary.error_message else ""),
-        f"chats synced: {summary.chats_synced} (opened {summary.chats_opened})",
+        f"chats synced: {summary.chats_synced} (opened {summary.chats_opened}; of which for the revision "
+        f"sweep {summary.chats_swept}, to retry images {summary.chats_retried})",
         f"messages fetched: {summary.messages_fetched}",
         f"upserts: {summary.upserts} (inserted {summary.inserted}, updated {summary.updated}, "
-        f"unchanged {summary.unchanged})",
+        f"unchanged {summary.unchanged}; revised {summary.revised})",
         f"attachments saved: {summary.attachments_saved} (failed {summary.attachments_failed})",
         f"extraction jobs enqueued: {summary.extraction_jobs_enqueued}",
         f"seconds: {summary.seconds:.1f}",

@@ -51,6 +51,7 @@ class SyncSummary:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    revised: int = 0  # stored rows whose text, edited/deleted flags or reactions changed
     attachments_saved: int = 0
     attachments_failed: int = 0
     extraction_jobs_enqueued: int = 0
@@ -64,6 +65,9 @@ class SyncSummary:
     run_id: int | None = None
     error_kind: str | None = None
     error_message: str | None = None  # a fixed, content-free message from errors.py
+    sweep: bool = False  # the revision sweep was due this run
+    chats_swept: int = 0  # chats opened only for the revision sweep
+    chats_retried: int = 0  # chats opened only to retry images that could not be stored
 
     @property
     def exit_code(self) -> int:

@@ -84,6 +84,9 @@ def run_sync(
         chats=summary.chats_synced,
         messages=summary.messages_fetched,
         upserts=summary.upserts,
+        revised=summary.revised,
+        swept=summary.chats_swept,
+        retried=summary.chats_retried,
         seconds=summary.seconds,
     )
     return summary
@@ -111,13 +114,16 @@ def _run_locked(
             _sweep_temp_files(settings)
         cursors = store.get_cursors(conn)
         remembered = store.get_read_state(conn)
+        rereads = _rereads(conn, settings, now)
+        summary.sweep = rereads.sweep_since is not None
         _commit(conn)
         summary.run_id = run_id
         journal = _Journal(conn, dry_run)
         with launch.browser_session(settings) as page:
             auth.wait_for_ready(page, settings)
-            for batch in scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker,
-                                       remembered=remembered, journal=journal):
+            batches = scrape.scrape(page, settings, cursors=cursors, now=now, progress=tracker,
+                                    remembered=remembered, journal=journal, rereads=rereads)
+            for batch in batches:
                 refused = None
                 if not dry_run:
                     saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
@@ -127,6 +133,8 @@ def _run_locked(
                 progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
             summary.chats_opened = tracker.chats_opened
             summary.chats_total = tracker.chats_total
+            summary.chats_swept = tracker.chats_swept
+            summary.chats_retried = tracker.chats_retried
             for chat_id, reason in tracker.still_partial:  # not reopened, still incomplete
                 summary.add_partial(chat_ref(chat_id), reason)
     except errors.KennyWaError as exc:
@@ -143,7 +151,7 @@ def _run_locked(
     if run_id is not None:
         try:
             store.record_deferred(conn, tracker.deferred, now=now, settle=tracker.listed_all)
-            _record(conn, settings, summary, run_id, newest_seen)
+            _record(conn, settings, summary, run_id, newest_seen, now)
         except errors.DatabaseUnavailable as exc:  # the run cannot be recorded: say so
             if summary.status in ("ok", "partial"):
                 summary.fail(exc)
@@ -194,6 +202,27 @@ def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime 
     return newest_seen
 
 
+def sweep_due(settings: Settings, last_sweep_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Pure: is the revision sweep due (every WHATSAPP_REVISION_SWEEP_HOURS, 0 = every run)?"""
+    if settings.revision_sweep_hours == 0 or last_sweep_at is None:
+        return True
+    return now - last_sweep_at >= dt.timedelta(hours=settings.revision_sweep_hours)
+
+
+def _rereads(conn, settings: Settings, now: dt.datetime):
+    """What this run reads again besides new activity: the revision window when the sweep is
+    due, and the chats with images to retry."""
+    from kenny_wa.browser import scrape
+
+    state = store.get_sync_state(conn) or {}
+    due = sweep_due(settings, state.get("last_sweep_at"), now)
+    cutoff = now - dt.timedelta(days=settings.lookback_days)
+    return scrape.Rereads(
+        sweep_since=now - dt.timedelta(hours=settings.revision_window_hours) if due else None,
+        retry_since=persist.retry_since(conn, cutoff),
+    )
+
+
 def _sweep_temp_files(settings: Settings) -> None:
     """Remove temp files a killed earlier run left in ATTACHMENTS_DIR (never fails the run)."""
     from kenny_wa import media
@@ -210,6 +239,7 @@ def _add_batch(summary: SyncSummary, result: persist.BatchResult) -> None:
     summary.inserted += result.inserted
     summary.updated += result.updated
     summary.unchanged += result.unchanged
+    summary.revised += result.revised
     summary.upserts += result.inserted + result.updated
     summary.attachments_saved += result.attachments_saved
     summary.attachments_failed += result.attachments_failed
@@ -217,7 +247,7 @@ def _add_batch(summary: SyncSummary, result: persist.BatchResult) -> None:
     summary.agent_jobs_enqueued += result.agent_jobs
 
 
-def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen) -> None:
+def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen, now: dt.datetime) -> None:
     success = summary.status in ("ok", "partial")
     session = "logged_in" if success else _SESSION_STATUS.get(summary.error_kind or "")
     if session is None:  # a crash or a database error says nothing about the session
@@ -232,6 +262,8 @@ def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen)
         interval_minutes=settings.interval_minutes,
         back_off=summary.error_kind in BACK_OFF_KINDS,
     )
+    if success and summary.sweep:  # every chat of the window was read (some maybe partial)
+        store.record_sweep(conn, now)
     _commit(conn)
 
 

@@ -8,7 +8,8 @@ reads the window it settled on.
 
 Stop rules, checked after every window:
 - the oldest loaded message is older than the floor (the lookback cutoff, or on an
-  incremental run the chat's cursor minus :data:`CURSOR_OVERLAP`) → complete;
+  incremental run the start of the cursor's minute minus :data:`CURSOR_OVERLAP`, or earlier
+  when the revision sweep or an attachment retry asks to reread more) → complete;
 - the history start (encryption notice) is visible → complete;
 - the phone prompt ("get older messages from your phone") is visible and a scroll up changed
   nothing → partial "phone_prompt";
@@ -24,7 +25,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from kenny_wa import logs, parse
+from kenny_wa import logs, ordering, parse
 from kenny_wa.model import Message
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class HistoryAdapter(Protocol):
 
 @dataclasses.dataclass(slots=True)
 class HistoryResult:
-    messages: list[Message]  # ts >= floor, oldest first
+    messages: list[Message]  # ts >= floor, oldest first, in page order within a minute
     complete: bool
     partial_reason: str | None
     windows: int
@@ -73,11 +74,23 @@ class HistoryResult:
     page_order: list[str] = dataclasses.field(default_factory=list)  # every id read, top to bottom
 
 
-def history_floor(cutoff: dt.datetime, cursor_ts: dt.datetime | None) -> dt.datetime:
-    """The oldest time to load: the cutoff, or the cursor minus the overlap if later."""
+def minute_of(ts: dt.datetime) -> dt.datetime:
+    """The start of ``ts``'s minute (message times are whole minutes on the page)."""
+    return ts.replace(second=0, microsecond=0)
+
+
+def history_floor(
+    cutoff: dt.datetime, cursor_ts: dt.datetime | None, reread_since: dt.datetime | None = None
+) -> dt.datetime:
+    """The oldest time to load: the cutoff, or when later the start of the cursor's minute
+    minus the overlap (the cursor's whole minute is read again: a message can still arrive in
+    it), or ``reread_since`` (the revision sweep, attachment retries) when that is earlier."""
     if cursor_ts is None:
         return cutoff
-    return max(cutoff, cursor_ts - CURSOR_OVERLAP)
+    floor = minute_of(cursor_ts) - CURSOR_OVERLAP
+    if reread_since is not None:
+        floor = min(floor, minute_of(reread_since))
+    return max(cutoff, floor)
 
 
 def merge_messages(
@@ -99,36 +112,21 @@ def merge_messages(
     return new
 
 
-def merge_page_order(order: list[str], placed: set[str], window_ids: Iterable[str]) -> None:
-    """Add one window's ids (top to bottom) to the chat's page order: ids not placed yet go
-    right above the next placed id of the window, or at the bottom when none follows."""
-    run: list[str] = []
-    for ident in window_ids:
-        if ident in placed:
-            if run:
-                at = order.index(ident)
-                order[at:at] = run
-                placed.update(run)
-                run = []
-        elif ident not in run:
-            run.append(ident)
-    if run:
-        order.extend(run)
-        placed.update(run)
-
-
 def load_history(
     adapter: HistoryAdapter,
     *,
     cutoff: dt.datetime,
     cursor_ts: dt.datetime | None = None,
+    reread_since: dt.datetime | None = None,
     merge: Callable[[Message, Message], Message] | None = None,
+    timezone: str = "UTC",
+    now: dt.datetime | None = None,
 ) -> HistoryResult:
-    """Scroll back until a stop rule holds; return the messages at or after the floor."""
-    floor = history_floor(cutoff, cursor_ts)
+    """Scroll back until a stop rule holds; return the messages at or after the floor, in the
+    page's order (see kenny_wa.ordering: positions within a minute, the repeated hour)."""
+    floor = history_floor(cutoff, cursor_ts, reread_since)
     merged: dict[str, Message] = {}
-    order: list[str] = []
-    placed: set[str] = set()
+    page = ordering.PageOrder()
     stalls = idle_moves = idle = windows = scrolls = 0
     at_start = False
     last_outcome: ScrollOutcome | None = None
@@ -137,8 +135,9 @@ def load_history(
         window = adapter.read_window()
         windows += 1
         new_ids = merge_messages(merged, window.messages, merge=merge)
-        merge_page_order(order, placed, getattr(window, "ids", None) or [m.external_id for m in window.messages])
-        if merged and min(m.ts for m in merged.values()) < floor:
+        page.add(getattr(window, "ids", None) or [m.external_id for m in window.messages])
+        # the latest reading: a wall time of a repeated hour may still be its second occurrence
+        if merged and ordering.latest_reading(min(m.ts for m in merged.values()), timezone) < floor:
             stop = "floor"
             break
         if window.history_start or at_start:
@@ -169,7 +168,8 @@ def load_history(
         last_outcome = adapter.scroll_older()
         at_start = last_outcome == "start"
         scrolls += 1
-    kept = sorted((m for m in merged.values() if m.ts >= floor), key=lambda m: (m.ts, m.external_id))
+    arranged = ordering.arrange(merged, page.ids, timezone=timezone, now=now)
+    kept = [m for m in arranged if m.ts >= floor]
     complete = stop in ("floor", "history_start")
     return HistoryResult(
         messages=kept,
@@ -178,7 +178,7 @@ def load_history(
         windows=windows,
         scrolls=scrolls,
         stop=stop,
-        page_order=order,
+        page_order=page.ids,
     )
 
 

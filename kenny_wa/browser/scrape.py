@@ -3,9 +3,11 @@
     for batch in scrape(page, settings, cursors=cursors, now=now, progress=progress):
         save_chat_batch(conn, batch, ...)
 
-Incremental: a chat is opened only when the list shows activity newer than its cursor (or
-it has no cursor, or its cursor is not complete), and history is loaded back only to the
-cursor minus a small overlap. Between chats the session is re-checked, so an expiry or a
+Incremental: a chat is opened only when the list may show activity newer than its cursor (or
+it has no cursor, or its cursor is not complete), when the revision sweep is due and it was
+active within the window, or when it has images to retry (:func:`open_plan`); history is
+loaded back to the start of the cursor's minute minus a small overlap, or to the sweep's or
+the retries' floor. Between chats the session is re-checked, so an expiry or a
 conflict mid-run raises (SessionExpired / Conflict) after the batches already yielded.
 
 The main list is walked first, then (``WHATSAPP_INCLUDE_ARCHIVED``) the Archived view, with
@@ -18,10 +20,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kenny_wa import dates, errors, logs, parse, unread
+from kenny_wa import dates, errors, logs, ordering, parse, unread
 from kenny_wa.browser import auth, chatlist, extract, history, launch, media_fetch, selectors
 from kenny_wa.browser.ratelimit import RateLimiter
 from kenny_wa.model import ChatBatch, ImageBytes, Message
@@ -42,6 +45,8 @@ class ScrapeProgress:
     chats_opened: int = 0  # chats actually opened this run
     chats_skipped: int = 0  # up to date per their cursor: not opened
     chats_failed: int = 0  # could not be opened and confirmed (yielded as partial, no messages)
+    chats_swept: int = 0  # opened only for the revision sweep
+    chats_retried: int = 0  # opened only to retry images that could not be stored
     windows: int = 0  # message windows read
     scrolls: int = 0  # history scroll actions
     scrolls_ahead: int = 0  # of which taken by the page right after a read (rate limit off)
@@ -77,22 +82,96 @@ def known_partial(cursor: Any | None) -> str | None:
     return reason if reason in SETTLED_PARTIAL_REASONS else None
 
 
-def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
-    """Pure: does the list show activity newer than what the cursor already holds?
+# A chat's newest minute counts as read only when its read began this long after that minute
+# (or day, for a day label) ended: WhatsApp's clock and this machine's may disagree a little.
+MINUTE_GRACE = dt.timedelta(minutes=1)
 
-    ``cursor`` is the data layer's Cursor (newest_ts, newest_external_id, last_activity,
-    complete) or None. A time label (today) is compared to the minute; a day label (older
-    chats) only by calendar day, so a chat whose newest stored message is from that same day
-    is not reopened (it will be once it shows newer activity).
+
+def needs_open(row: chatlist.ChatRow, cursor: Any | None) -> bool:
+    """Pure: may the list show activity the cursor does not hold yet?
+
+    ``cursor`` is the data layer's Cursor (newest_ts, …, complete, partial_reason, read_at) or
+    None. The list shows a time (today) to the minute and older chats by day only, so a label
+    equal to the cursor's own minute (or day) is "maybe newer": another message may have come
+    in that minute after the chat was read. Such a chat is opened again unless its last read
+    began after that minute (or day) was over (plus :data:`MINUTE_GRACE`): a quiet chat is
+    opened at most once more after its last message, not on every run.
     """
     if cursor is None or not is_settled(cursor):
         return True
     newest = getattr(cursor, "newest_ts", None)
     if newest is None or row.list_time is None:
         return True
+    read_at = getattr(cursor, "read_at", None)
     if row.list_time.precise is not None:
-        return row.list_time.precise > newest.replace(second=0, microsecond=0)
-    return row.list_time.day > row.list_time.local_day_of(newest)
+        minute = newest.replace(second=0, microsecond=0)
+        # a label in a repeated (daylight-saving) hour may mean its later occurrence
+        listed = ordering.latest_reading(row.list_time.precise, row.list_time.tz)
+        if minute not in (row.list_time.precise, listed):
+            return listed > minute
+        if listed > minute:
+            return True
+        return not _read_after(read_at, minute + dt.timedelta(minutes=1))
+    day = row.list_time.local_day_of(newest)
+    if row.list_time.day != day:
+        return row.list_time.day > day
+    return not _read_after(read_at, _day_end(day, row.list_time.tz))
+
+
+def _read_after(read_at: dt.datetime | None, end: dt.datetime) -> bool:
+    return read_at is not None and read_at >= end + MINUTE_GRACE
+
+
+def _day_end(day: dt.date, tz: str) -> dt.datetime:
+    following = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zoneinfo.ZoneInfo(tz))
+    return following.astimezone(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OpenPlan:
+    """Why a chat is opened this run and how far back its history is read again."""
+
+    reason: str  # "new" | "unsettled" | "maybe_newer" | "sweep" | "retry"
+    reread_since: dt.datetime | None = None  # read back at least to here (sweep, retries)
+    retry_since: dt.datetime | None = None  # of which for images to retry
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Rereads:
+    """What this run reads again besides new activity (see :func:`open_plan`)."""
+
+    sweep_since: dt.datetime | None = None  # the revision sweep is due: reread from here
+    retry_since: Mapping[str, dt.datetime] = dataclasses.field(default_factory=dict)  # chat → oldest failed image
+
+
+def open_plan(row: chatlist.ChatRow, cursor: Any | None, rereads: Rereads) -> OpenPlan | None:
+    """Pure: whether one listed chat needs opening this run, and why (None: it does not); the
+    one place that decides it (whether a badged chat *may* be opened is kenny_wa.unread's). The reason
+    is the first that holds of new, unsettled, maybe_newer, retry, sweep; the floor reaches
+    back as far as any of them asks."""
+    retry = rereads.retry_since.get(row.chat.chat_id)
+    sweep = rereads.sweep_since
+    swept = sweep is not None and cursor is not None and _active_since(row, cursor, sweep)
+    since = [t for t in (retry, sweep if swept else None) if t is not None]
+    if cursor is None:
+        reason = "new"
+    elif not is_settled(cursor):
+        reason = "unsettled"
+    elif needs_open(row, cursor):
+        reason = "maybe_newer"
+    elif retry is not None:
+        reason = "retry"
+    elif swept:
+        reason = "sweep"
+    else:
+        return None
+    return OpenPlan(reason, min(since) if since else None, retry)
+
+
+def _active_since(row: chatlist.ChatRow, cursor: Any, since: dt.datetime) -> bool:
+    newest = getattr(cursor, "newest_ts", None)
+    listed = row.list_time.latest if row.list_time is not None else None
+    return any(t is not None and t >= since for t in (newest, listed)) or listed is None
 
 
 class ReadStateJournal(Protocol):
@@ -122,8 +201,10 @@ def scrape(
     progress: ScrapeProgress | None = None,
     remembered: Mapping[str, unread.Remembered] | None = None,
     journal: ReadStateJournal | None = None,
+    rereads: Rereads | None = None,
 ) -> Iterator[ChatBatch]:
-    """Yield one ChatBatch per chat that needs reading, in chat-list order (main, archived).
+    """Yield one ChatBatch per chat that needs reading (:func:`open_plan`) and may be opened
+    (:func:`kenny_wa.unread.decide`), in chat-list order (main, archived).
 
     Call after ``auth.wait_for_ready``. ``remembered`` is the read state the database holds
     per chat (deferrals, pending restores). Raises SessionExpired / Conflict (session lost
@@ -131,7 +212,8 @@ def scrape(
     partial batch (reason "open_failed") with no messages.
     """
     progress = progress if progress is not None else ScrapeProgress()
-    walk = _Walk(page, settings, cursors, now, progress, remembered or {}, journal or _NoJournal())
+    walk = _Walk(page, settings, cursors, now, progress, remembered or {}, journal or _NoJournal(),
+                 rereads or Rereads())
     rows = walk.list_view(archived=False)
     log.info("chats_listed", chats=len(rows))
     yield from walk.chats(rows, first=True)
@@ -165,6 +247,7 @@ class _Walk:
     progress: ScrapeProgress
     remembered: Mapping[str, unread.Remembered]
     journal: ReadStateJournal
+    rereads: Rereads
     cutoff: dt.datetime = dataclasses.field(init=False)
     limiter: RateLimiter = dataclasses.field(init=False)
     page_dates: dates.PageDates = dataclasses.field(init=False)
@@ -197,7 +280,8 @@ class _Walk:
         if row.badged and remembered is not None and remembered.restore_pending_since is not None:
             self.journal.restored(chat_id)  # its own badge is back: the phone shows it unread
             remembered = dataclasses.replace(remembered, restore_pending_since=None)
-        if not needs_open(row, cursor):
+        plan = open_plan(row, cursor, self.rereads)
+        if plan is None:
             progress.chats_skipped += 1
             reason = known_partial(cursor)
             if reason is not None:
@@ -214,7 +298,7 @@ class _Walk:
             auth.check_still_logged_in(page, settings)
         if decision == unread.RESTORE:
             self.journal.opening(chat_id)
-        batch = self._open_and_read(row, cursor, index)
+        batch = self._open_and_read(row, cursor, plan, index)
         if decision == unread.RESTORE and batch.partial_reason not in NOT_READ_REASONS:
             self._restore(row)
         return batch
@@ -227,7 +311,8 @@ class _Walk:
             self.progress.restore_failed += 1  # still noted as pending: the next run retries
             log.warning("chat_unread_not_restored")
 
-    def _open_and_read(self, row: chatlist.ChatRow, cursor: Any | None, index: int) -> ChatBatch:
+    def _open_and_read(self, row: chatlist.ChatRow, cursor: Any | None, plan: OpenPlan,
+                       index: int) -> ChatBatch:
         page, settings, progress = self.page, self.settings, self.progress
         try:
             chat = chatlist.open_chat(page, row, limiter=self.limiter)
@@ -242,17 +327,20 @@ class _Walk:
             auth.check_still_logged_in(page, settings)
             return _reloaded(row.chat, index, progress)
         progress.chats_opened += 1
+        progress.chats_swept += plan.reason == "sweep"
+        progress.chats_retried += plan.reason == "retry"
         cursor_ts = cursor.newest_ts if cursor is not None and is_settled(cursor) else None
         try:
             batch = read_chat(page, settings, chat, now=self.now, cutoff=self.cutoff, cursor_ts=cursor_ts,
                               limiter=self.limiter, progress=progress,
-                              page_dates=self.page_dates)
+                              page_dates=self.page_dates, reread_since=plan.reread_since)
         except Exception as exc:
             if not _reloaded_by(exc):
                 raise
             # WhatsApp Web reloads itself when the session is revoked: say so, not "crashed"
             auth.check_still_logged_in(page, settings)
             return _reloaded(chat, index, progress)
+        batch.retry_since = plan.retry_since
         earlier_gap = known_partial(cursor)
         if earlier_gap is not None and batch.complete:
             # reading down to the cursor does not fill the gap below the phone prompt
@@ -305,8 +393,10 @@ def read_chat(
     limiter: RateLimiter,
     progress: ScrapeProgress,
     page_dates: dates.PageDates | None = None,
+    reread_since: dt.datetime | None = None,
 ) -> ChatBatch:
-    """Load the open chat's history back to the floor and fetch its images.
+    """Load the open chat's history back to the floor and fetch its images; the messages
+    come in the page's order (kenny_wa.ordering).
 
     A chat whose dates leave the page's date order open (or fit no order) is yielded partial
     ``ambiguous_dates`` with no messages: a wrong date is worse than a missing message."""
@@ -326,7 +416,10 @@ def read_chat(
         read_ahead=limiter.off,
         ahead_on_first_read=cursor_ts is None,
     )
-    result = history.load_history(adapter, cutoff=cutoff, cursor_ts=cursor_ts, merge=parse.merge_message)
+    result = history.load_history(
+        adapter, cutoff=cutoff, cursor_ts=cursor_ts, reread_since=reread_since,
+        merge=parse.merge_message, timezone=settings.browser_timezone, now=now,
+    )
     progress.windows += result.windows
     progress.scrolls += result.scrolls
     progress.scrolls_ahead += adapter.scrolls_ahead
@@ -335,7 +428,9 @@ def read_chat(
         log.warning("chat_dates_ambiguous", windows=result.windows)
         return ChatBatch(chat=chat, messages=[], complete=False, partial_reason=dates_reason)
     if late:
-        result.messages = settled_messages(result.messages, late, history.history_floor(cutoff, cursor_ts))
+        floor = history.history_floor(cutoff, cursor_ts, reread_since)
+        result.messages = settled_messages(result.messages, late, floor, result.page_order,
+                                           timezone=settings.browser_timezone, now=now)
     images = media_fetch.fetch_images(
         page,
         result.messages,
@@ -359,12 +454,17 @@ def read_chat(
         complete=result.complete,
         partial_reason=result.partial_reason,
         page_order=result.page_order,
+        read_at=now,
     )
 
 
-def settled_messages(read: list[Message], late: list[Message], floor: dt.datetime) -> list[Message]:
+def settled_messages(
+    read: list[Message], late: list[Message], floor: dt.datetime, page_order: list[str], *,
+    timezone: str, now: dt.datetime,
+) -> list[Message]:
     """Pure: the chat's messages with those of windows read again once the date order was
-    known, at or after the floor, oldest first."""
+    known, in the page's order (kenny_wa.ordering), at or after the floor."""
     merged = {m.external_id: m for m in read}
-    history.merge_messages(merged, (m for m in late if m.ts >= floor), merge=parse.merge_message)
-    return sorted(merged.values(), key=lambda m: (m.ts, m.external_id))
+    history.merge_messages(merged, late, merge=parse.merge_message)
+    arranged = ordering.arrange(merged, page_order, timezone=timezone, now=now)
+    return [m for m in arranged if m.ts >= floor]

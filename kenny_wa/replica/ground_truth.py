@@ -47,6 +47,8 @@ def message_truth(chat: Chat, msg: Message, self_id: str) -> dict:
         "forwarded": msg.forwarded,
         "edited": msg.edited,
         "deleted": deleted,
+        # in the scraper's semantics: each emoji once, without the emoji variation selector
+        "reactions": list(dict.fromkeys(e.replace("\ufe0f", "") for e, _ in msg.reactions)),
         "quoted_external_id": msg.quoted_id,
         "attachments": [_attachment(msg)] if has_att else [],
     }

@@ -225,8 +225,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif name == "conflict":
             self._json({"sessions": st.conflict()})
         elif name == "messages":
+            at = dt.datetime.fromisoformat(body["at"]) if body.get("at") else None
             self._json(st.add_message(body["chat"], body.get("text"), bool(body.get("is_outgoing")),
-                                      body.get("kind", "text"), body.get("self_id", "me")))
+                                      body.get("kind", "text"), body.get("self_id", "me"), at))
+        elif name == "edit":
+            self._json(st.edit_message(body["message"], body["text"], body.get("self_id", "me")))
+        elif name == "revoke":
+            self._json(st.revoke_message(body["message"], body.get("self_id", "me")))
+        elif name == "react":
+            self._json(st.react(body["message"], body["emoji"], body.get("self_id", "me")))
         elif name == "settings":
             self._json(st.update_settings(body))
         elif name == "phone-read":
@@ -259,6 +266,7 @@ class ReplicaServer:
 
     with ReplicaServer(scenario="default", era="p6", seed=1, latency_ms=0) as r:
         r.url; r.pair(); r.ground_truth(); r.add_message(chat, "hi"); r.expire(); r.stats()
+        r.edit(message_id, "new text"); r.revoke(message_id); r.react(message_id, "👍")
 
     ``lang`` is the page language (WhatsApp Web's own setting: words and formats; None = the
     browser's), ``locale`` overrides its date and time formats only; the browser's own locale
@@ -311,8 +319,17 @@ class ReplicaServer:
         return self.state.conflict()
 
     def add_message(self, chat: str, text: str | None = None, is_outgoing: bool = False,
-                    kind: str = "text", self_id: str = "me") -> dict:
-        return self.state.add_message(chat, text, is_outgoing, kind, self_id)
+                    kind: str = "text", self_id: str = "me", at: dt.datetime | None = None) -> dict:
+        return self.state.add_message(chat, text, is_outgoing, kind, self_id, at)
+
+    def edit(self, message: str, text: str, self_id: str = "me") -> dict:
+        return self.state.edit_message(message, text, self_id)
+
+    def revoke(self, message: str, self_id: str = "me") -> dict:
+        return self.state.revoke_message(message, self_id)
+
+    def react(self, message: str, emoji: str, self_id: str = "me") -> dict:
+        return self.state.react(message, emoji, self_id)
 
     def settings(self, **changes: object) -> dict:
         return self.state.update_settings(changes)

@@ -268,11 +268,16 @@ class ReplicaState:
             return dataclasses.asdict(self.settings)
 
     def add_message(self, chat_jid: str, text: str | None, is_outgoing: bool = False,
-                    kind: str = "text", self_id: str = "me") -> dict:
+                    kind: str = "text", self_id: str = "me", at: dt.datetime | None = None) -> dict:
+        """A new message now (or in the minute of ``at``, no earlier than the chat's last one)."""
         with self.lock:
             chat = self.scenario.chat(ids.normalise_jid(chat_jid))
             last = chat.messages[-1].ts
             ts = max(floor_minute(dt.datetime.now(dt.UTC)), last)
+            if at is not None:
+                ts = floor_minute(at)
+                if ts < last:
+                    raise ValueError("a new message cannot be older than the chat's last one")
             if is_outgoing:
                 sender, device = None, "web"
             else:
@@ -295,6 +300,46 @@ class ReplicaState:
                 chat.unread, chat.marked_unread = 0, False
             else:  # an archived chat stays archived ("keep chats archived", docs/REPLICA.md)
                 chat.unread += 1
+            self.version += 1
+            return gt.message_truth(chat, msg, self_id)
+
+    # --- what a sender does to a message already sent (the page shows it, the list does not move)
+    def _sent(self, msg_id: str) -> tuple:
+        msg = self._by_id.get(str(msg_id))
+        if msg is None or not msg.is_message:
+            raise KeyError(msg_id)
+        return self.scenario.chat(msg.chat_jid), msg
+
+    def edit_message(self, msg_id: str, text: str, self_id: str = "me") -> dict:
+        """The sender edits a message: the new text with the "Edited" label, in place."""
+        with self.lock:
+            chat, msg = self._sent(msg_id)
+            if msg.kind == "deleted" or not isinstance(text, str) or not text:
+                raise ValueError("only a message not deleted can be edited, to a non-empty text")
+            msg.text, msg.edited = text, True
+            self.version += 1
+            return gt.message_truth(chat, msg, self_id)
+
+    def revoke_message(self, msg_id: str, self_id: str = "me") -> dict:
+        """The sender deletes a message for everyone: "This message was deleted" in its place."""
+        with self.lock:
+            chat, msg = self._sent(msg_id)
+            msg.kind, msg.text, msg.edited, msg.reactions = "deleted", None, False, ()
+            self.version += 1
+            return gt.message_truth(chat, msg, self_id)
+
+    def react(self, msg_id: str, emoji: str, self_id: str = "me") -> dict:
+        """Someone reacts to a message with ``emoji`` (an empty emoji clears the reactions)."""
+        with self.lock:
+            chat, msg = self._sent(msg_id)
+            if msg.kind == "deleted" or not isinstance(emoji, str):
+                raise ValueError("a deleted message takes no reactions")
+            if not emoji:
+                msg.reactions = ()
+            elif any(e == emoji for e, _ in msg.reactions):
+                msg.reactions = tuple((e, n + (e == emoji)) for e, n in msg.reactions)
+            else:
+                msg.reactions = (*msg.reactions, (emoji, 1))
             self.version += 1
             return gt.message_truth(chat, msg, self_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -64,6 +65,39 @@ def upsert_attachment(
     row = db.cursor(conn).execute(QUERIES["attachment_upsert"], params).fetchone()
     assert row is not None  # the statement always yields the row's id
     return AttachmentWrite(row["id"], bool(row["changed"]))
+
+
+@db.boundary
+def attachments_to_retry(
+    conn: psycopg.Connection,
+    *,
+    reasons: Iterable[str],
+    max_tries: int,
+    since: dt.datetime,
+    source: str = SOURCE,
+) -> dict[str, dt.datetime]:
+    """Chat id → the time of its oldest message since ``since`` whose image failed for one of
+    ``reasons`` and has had fewer than ``max_tries`` tries: the chats to reread for their images."""
+    params = {"source": source, "reasons": list(reasons), "max_tries": max_tries, "since": since}
+    rows = db.cursor(conn).execute(QUERIES["attachments_to_retry"], params).fetchall()
+    return {r["chat_id"]: r["oldest"] for r in rows}
+
+
+@db.boundary
+def count_retry(
+    conn: psycopg.Connection,
+    chat_id: str,
+    *,
+    since: dt.datetime,
+    reasons: Iterable[str],
+    max_tries: int,
+    source: str = SOURCE,
+) -> int:
+    """A read of ``chat_id`` reached back to ``since`` for its images: every image there still
+    failed (for one of ``reasons``, under ``max_tries``) counts a try. Returns how many."""
+    params = {"source": source, "chat_id": clean_text(chat_id), "since": since,
+              "reasons": list(reasons), "max_tries": max_tries}
+    return db.cursor(conn).execute(QUERIES["attachments_retry_count"], params).rowcount
 
 
 @db.boundary

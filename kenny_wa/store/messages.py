@@ -40,6 +40,7 @@ class UpsertCounts:
     unchanged: int
     ids: dict[str, int]
     inserted_external_ids: frozenset[str] = frozenset()
+    revised: int = 0  # stored rows whose text, edited/deleted flags or reactions changed
 
     @property
     def written(self) -> int:
@@ -83,9 +84,11 @@ def stage_rows(rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
 def upsert_messages(conn: psycopg.Connection, rows: Iterable[Mapping[str, Any]]) -> UpsertCounts:
     """Upsert ``rows`` (dicts keyed by the ``messages`` columns) by (platform, external_id).
 
-    Within the batch the last row of a key wins. A deleted tombstone (``metadata.deleted``
-    true) keeps the stored text; ``has_attachments`` never goes back to false. An unchanged
-    row is not written. Returns the counts and the id of every external_id in the batch.
+    Within the batch the last row of a key wins. The row takes the latest state: an edited
+    text replaces the stored one, which is kept in ``message_revisions``; a message deleted
+    for everyone (``metadata.deleted`` true) loses its text, its revisions included, and
+    merges its metadata into the stored one; ``has_attachments`` never goes back to false. An
+    unchanged row is not written. Returns the counts and the id of every external_id.
     """
     rows = list(rows)
     records = stage_rows(rows)
@@ -102,6 +105,7 @@ def upsert_messages(conn: psycopg.Connection, rows: Iterable[Mapping[str, Any]])
             copy.set_types(COPY_TYPES)
             for record in records:
                 copy.write_row(record)
+        revised = cur.execute(QUERIES["message_revise"]).fetchone()["revised"]
         written = cur.execute(QUERIES["message_upsert"]).fetchall()
         ids = {r["external_id"]: r["id"] for r in written}
         if len(written) < len(records):
@@ -115,6 +119,7 @@ def upsert_messages(conn: psycopg.Connection, rows: Iterable[Mapping[str, Any]])
         unchanged=len(rows) - inserted - updated,
         ids=ids,
         inserted_external_ids=frozenset(r["external_id"] for r in written if r["inserted"]),
+        revised=int(revised),
     )
 
 

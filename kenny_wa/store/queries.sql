@@ -66,11 +66,40 @@ COPY kenny_wa_stage_messages (
     metadata
 ) FROM STDIN (FORMAT BINARY);
 
+-- message_revise --
+-- Before the upsert of the staged batch, for the rows already stored: keep the earlier text
+-- of every edited message whose text changed, drop the kept texts of every message now
+-- deleted for everyone (its sender withdrew it), and count the rows revised (their text,
+-- edited/deleted flags or reactions differ from the stored row).
+WITH staged AS (
+    SELECT m.id, m.content_snippet AS old_text, m.metadata AS old_meta,
+        s.content_snippet AS new_text,
+        CASE WHEN s.metadata::jsonb @> '{"deleted": true}'
+            THEN m.metadata || jsonb_strip_nulls(s.metadata::jsonb)
+            ELSE s.metadata::jsonb END AS meta
+    FROM kenny_wa_stage_messages AS s
+    JOIN messages AS m ON m.platform = s.platform AND m.external_id = s.external_id
+), changed AS (
+    SELECT id, old_text, new_text, meta FROM staged
+    WHERE (old_text, old_meta -> 'edited', old_meta -> 'deleted', old_meta -> 'reactions')
+        IS DISTINCT FROM (new_text, meta -> 'edited', meta -> 'deleted', meta -> 'reactions')
+), kept AS (
+    INSERT INTO message_revisions (message_id, content_snippet)
+    SELECT id, old_text FROM changed
+    WHERE meta @> '{"edited": true}' AND NOT meta @> '{"deleted": true}'
+      AND old_text IS NOT NULL AND old_text IS DISTINCT FROM new_text
+), dropped AS (
+    DELETE FROM message_revisions AS r USING changed AS c
+    WHERE c.meta @> '{"deleted": true}' AND r.message_id = c.id
+)
+SELECT count(*) AS revised FROM changed;
+
 -- message_upsert --
 -- Upsert the staged batch by (platform, external_id). A row is written only when a value
--- differs. A deleted tombstone keeps the stored text and merges its metadata into the stored
--- one; has_attachments never goes back to false. Returns the written rows only: external_id,
--- id and `inserted` (true inserted, false updated).
+-- differs: the row holds the latest state the page shows. A message deleted for everyone
+-- loses its text and merges its metadata into the stored one (structural facts only);
+-- has_attachments never goes back to false. Returns the written rows only: external_id, id
+-- and `inserted` (true inserted, false updated).
 INSERT INTO messages AS m (
     platform, external_id, thread_external_id, sender_id, recipient_ids, content_snippet, ts,
     is_outgoing, source_app, is_agent_channel, exclude_from_automation, has_attachments,
@@ -84,10 +113,7 @@ ON CONFLICT (platform, external_id) DO UPDATE SET
     thread_external_id = excluded.thread_external_id,
     sender_id = excluded.sender_id,
     recipient_ids = excluded.recipient_ids,
-    content_snippet = CASE
-        WHEN excluded.metadata @> '{"deleted": true}'
-        THEN coalesce(m.content_snippet, excluded.content_snippet)
-        ELSE excluded.content_snippet END,
+    content_snippet = excluded.content_snippet,
     ts = excluded.ts,
     is_outgoing = excluded.is_outgoing,
     source_app = excluded.source_app,
@@ -105,11 +131,7 @@ WHERE (
     m.has_attachments, m.metadata
 ) IS DISTINCT FROM (
     excluded.thread_external_id, excluded.sender_id, excluded.recipient_ids,
-    CASE
-        WHEN excluded.metadata @> '{"deleted": true}'
-        THEN coalesce(m.content_snippet, excluded.content_snippet)
-        ELSE excluded.content_snippet END,
-    excluded.ts, excluded.is_outgoing, excluded.source_app, excluded.is_agent_channel,
+    excluded.content_snippet, excluded.ts, excluded.is_outgoing, excluded.source_app, excluded.is_agent_channel,
     excluded.exclude_from_automation, m.has_attachments OR excluded.has_attachments,
     CASE
         WHEN excluded.metadata @> '{"deleted": true}'
@@ -172,6 +194,24 @@ UNION ALL
 SELECT id, false AS changed FROM attachments
 WHERE message_id = %(message_id)s AND NOT EXISTS (SELECT 1 FROM written);
 
+-- attachments_to_retry --
+-- Per chat, the oldest message since `since` whose image could not be stored for a reason
+-- worth retrying and that has had fewer than `max_tries` tries, and how many such images.
+SELECT m.thread_external_id AS chat_id, min(m.ts) AS oldest, count(*) AS images
+FROM attachments AS a JOIN messages AS m ON m.id = a.message_id
+WHERE a.source = %(source)s AND a.status = 'failed' AND a.reason = ANY(%(reasons)s)
+  AND a.tries < %(max_tries)s AND m.ts >= %(since)s
+GROUP BY m.thread_external_id;
+
+-- attachments_retry_count --
+-- A read of one chat reached back to `since` to retry its images: each image of that chat still
+-- failed for a reason worth retrying, with fewer than `max_tries` tries, counts one more.
+UPDATE attachments AS a SET tries = a.tries + 1, updated_at = now()
+FROM messages AS m
+WHERE m.id = a.message_id AND m.platform = %(source)s AND m.thread_external_id = %(chat_id)s
+  AND m.ts >= %(since)s AND a.source = %(source)s AND a.status = 'failed'
+  AND a.reason = ANY(%(reasons)s) AND a.tries < %(max_tries)s;
+
 -- attachments_awaiting_extraction --
 -- Stored attachments whose extraction job has not been queued yet, oldest first.
 SELECT id FROM attachments WHERE extraction_status = 'awaiting' ORDER BY id;
@@ -206,19 +246,20 @@ RETURNING e.id;
 
 -- cursors_get --
 -- Every chat cursor of a source.
-SELECT chat_id, newest_ts, newest_external_id, last_activity, complete, partial_reason
+SELECT chat_id, newest_ts, newest_external_id, last_activity, complete, partial_reason, read_at
 FROM chat_cursors WHERE source = %(source)s;
 
 -- cursor_advance --
 -- Move a chat cursor forward: newest_ts and last_activity never go backwards; completeness
--- and its reason always describe the latest sync of the chat.
+-- and its reason always describe the latest sync of the chat; read_at is the start of the
+-- latest read (a batch that read nothing keeps the earlier one).
 INSERT INTO chat_cursors AS c (
     source, chat_id, newest_ts, newest_external_id, last_activity, complete, partial_reason,
-    last_synced_at
+    read_at, last_synced_at
 )
 VALUES (
     %(source)s, %(chat_id)s, %(newest_ts)s, %(newest_external_id)s, %(last_activity)s,
-    %(complete)s, %(partial_reason)s, now()
+    %(complete)s, %(partial_reason)s, %(read_at)s, now()
 )
 ON CONFLICT (source, chat_id) DO UPDATE SET
     newest_ts = GREATEST(c.newest_ts, excluded.newest_ts),
@@ -230,6 +271,7 @@ ON CONFLICT (source, chat_id) DO UPDATE SET
     last_activity = GREATEST(c.last_activity, excluded.last_activity),
     complete = excluded.complete,
     partial_reason = excluded.partial_reason,
+    read_at = coalesce(excluded.read_at, c.read_at),
     last_synced_at = now();
 
 -- run_start --
@@ -251,6 +293,7 @@ UPDATE sync_runs SET
     inserted = coalesce(%(inserted)s, inserted),
     updated = coalesce(%(updated)s, updated),
     unchanged = coalesce(%(unchanged)s, unchanged),
+    revised = coalesce(%(revised)s, revised),
     upserts = coalesce(%(upserts)s, upserts),
     attachments_saved = coalesce(%(attachments_saved)s, attachments_saved),
     attachments_failed = coalesce(%(attachments_failed)s, attachments_failed),
@@ -341,8 +384,13 @@ UPDATE sync_state SET session_status = 'logged_in', updated_at = now() WHERE sou
 -- sync_state_get --
 -- The sync state row of a source.
 SELECT source, last_seen_ts, last_success_at, last_run_at, session_status,
-    consecutive_failures, backoff_until, updated_at
+    consecutive_failures, backoff_until, last_sweep_at, updated_at
 FROM sync_state WHERE source = %(source)s;
+
+-- sync_state_swept --
+-- A run finished the revision sweep it began at `at` (the row exists: the run was recorded).
+UPDATE sync_state SET last_sweep_at = GREATEST(last_sweep_at, %(at)s), updated_at = now()
+WHERE source = %(source)s;
 
 -- status_row_counts --
 -- Row counts of kenny-wa's tables (messages of this platform only).

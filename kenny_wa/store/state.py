@@ -26,6 +26,7 @@ RUN_COUNTS = (
     "inserted",
     "updated",
     "unchanged",
+    "revised",
     "upserts",
     "attachments_saved",
     "attachments_failed",
@@ -47,6 +48,7 @@ class Cursor(NamedTuple):
     last_activity: dt.datetime | None
     complete: bool | None
     partial_reason: str | None = None
+    read_at: dt.datetime | None = None  # when the latest read of the chat began
 
 
 @db.boundary
@@ -55,7 +57,8 @@ def get_cursors(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, Cur
     rows = db.cursor(conn).execute(QUERIES["cursors_get"], {"source": source}).fetchall()
     return {
         r["chat_id"]: Cursor(
-            r["newest_ts"], r["newest_external_id"], r["last_activity"], r["complete"], r["partial_reason"]
+            r["newest_ts"], r["newest_external_id"], r["last_activity"], r["complete"], r["partial_reason"],
+            r["read_at"],
         )
         for r in rows
     }
@@ -71,6 +74,7 @@ def advance_cursor(
     complete: bool,
     partial_reason: str | None = None,
     *,
+    read_at: dt.datetime | None = None,
     source: str = SOURCE,
 ) -> None:
     """Move a chat's cursor forward (``newest_ts``/``last_activity`` never go backwards, and
@@ -78,6 +82,7 @@ def advance_cursor(
 
     ``complete``/``partial_reason`` always describe the latest sync of the chat: a chat left
     incomplete must be read back to the lookback cutoff next time, whatever its newest_ts.
+    ``read_at`` is when this read began (None: nothing was read, the earlier one is kept).
     """
     now = dt.datetime.now(dt.UTC)
     db.cursor(conn).execute(
@@ -90,6 +95,7 @@ def advance_cursor(
             "last_activity": not_after(last_activity, now),
             "complete": complete,
             "partial_reason": clean_text(partial_reason),
+            "read_at": read_at,
         },
     )
 
@@ -174,6 +180,12 @@ def get_sync_state(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
     """The ``sync_state`` row of ``source`` as a dict, or None before the first run."""
     row = db.cursor(conn).execute(QUERIES["sync_state_get"], {"source": source}).fetchone()
     return None if row is None else dict(row)
+
+
+@db.boundary
+def record_sweep(conn: psycopg.Connection, at: dt.datetime, source: str = SOURCE) -> None:
+    """A run finished the revision sweep it began at ``at`` (after its run was recorded)."""
+    db.cursor(conn).execute(QUERIES["sync_state_swept"], {"source": source, "at": at})
 
 
 @db.boundary

@@ -155,16 +155,17 @@ def test_incremental_opens_only_changed_chats(pw, tmp_path):
 
 
 class _Cursor:
-    def __init__(self, newest_ts, complete):
+    def __init__(self, newest_ts, complete, read_at):
         self.newest_ts = newest_ts
         self.newest_external_id = None
         self.last_activity = None
         self.complete = complete
+        self.read_at = read_at
 
 
 def _cursor(batch):
     newest = max((m.ts for m in batch.messages), default=None)
-    return _Cursor(newest, batch.complete)
+    return _Cursor(newest, batch.complete, batch.read_at)
 
 
 def test_expire_mid_run_keeps_earlier_batches(pw, tmp_path):

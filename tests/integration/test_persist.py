@@ -198,3 +198,21 @@ def test_a_batch_in_page_order_is_saved(db_conn, settings):
     result = persist.save_chat_batch(db_conn, ok, settings=settings, run_id=None,
                                      clock=lambda: T + dt.timedelta(hours=2))
     assert result.refused is None and result.inserted == 3
+def test_a_failed_image_is_found_for_retry_and_a_read_reaching_back_for_it_counts_a_try(db_conn, settings):
+    images = {"M2": MediaFailure("M2", "not_loaded"), "M4": MediaFailure("M4", "corrupt")}
+    persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    cutoff = T - dt.timedelta(days=30)
+    # the image worth retrying, not the rejected one; the cursor is not degraded by either
+    assert persist.retry_since(db_conn, cutoff) == {CHAT.chat_id: T + dt.timedelta(minutes=1)}
+    assert store.get_cursors(db_conn)[CHAT.chat_id].complete is True
+    # a read that reached back for it and failed again: one try; an ordinary read: none
+    retry = batch(images, retry_since=T + dt.timedelta(minutes=1), read_at=T + dt.timedelta(hours=1))
+    persist.save_chat_batch(db_conn, retry, settings=settings, run_id=None)
+    persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    tries = {r["reason"]: r["tries"] for r in db_conn.execute("SELECT reason, tries FROM attachments")}
+    assert tries == {"not_loaded": 1, "corrupt": 0, "voice": 0}
+    assert store.get_cursors(db_conn)[CHAT.chat_id].read_at == T + dt.timedelta(hours=1)
+    # stored at last: nothing left to retry
+    stored = {"M2": ImageBytes("M2", png()), "M4": MediaFailure("M4", "corrupt")}
+    persist.save_chat_batch(db_conn, batch(stored, retry_since=T), settings=settings)
+    assert persist.retry_since(db_conn, cutoff) == {}

@@ -133,3 +133,32 @@ def test_attachments_cascade_with_their_message(db_conn, message_id):
     store.insert_extraction(db_conn, attachment_id, {}, "done", "noop")
     db_conn.execute("DELETE FROM messages WHERE id = %s", (message_id,))
     assert db_conn.execute("SELECT count(*) AS n FROM extractions").fetchone()["n"] == 0
+
+
+def test_images_worth_retrying_are_found_per_chat_and_each_read_counts_a_try(db_conn, message_id):
+    since = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
+    taken = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    reasons = ("fetch_failed", "write_failed")
+    store.upsert_attachment(db_conn, message_id, **dict(FAILED, reason="write_failed"))
+    look = dict(reasons=reasons, max_tries=2, since=since)
+    assert store.attachments_to_retry(db_conn, **look) == {"g1@g.us": taken}
+    assert store.attachments_to_retry(db_conn, **look) == {"g1@g.us": taken}  # looking counts nothing
+    count = dict(since=taken, reasons=reasons, max_tries=2)
+    assert store.count_retry(db_conn, "other@g.us", **count) == 0  # another chat's read
+    assert store.count_retry(db_conn, "g1@g.us", **dict(count, since=taken + dt.timedelta(minutes=1))) == 0
+    assert store.count_retry(db_conn, "g1@g.us", **count) == 1
+    assert store.attachments_to_retry(db_conn, **look) == {"g1@g.us": taken}
+    assert store.count_retry(db_conn, "g1@g.us", **count) == 1
+    assert store.attachments_to_retry(db_conn, **look) == {}  # two tries: no longer retried
+    assert store.count_retry(db_conn, "g1@g.us", **count) == 0
+    got = db_conn.execute("SELECT status, reason, tries FROM attachments").fetchone()
+    assert (got["status"], got["reason"], got["tries"]) == ("failed", "write_failed", 2)  # the reason is kept
+    # older than the lookback, or a failure another read cannot mend: never retried
+    later = dict(look, max_tries=9, since=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    assert store.attachments_to_retry(db_conn, **later) == {}
+    store.upsert_attachment(db_conn, message_id, **dict(FAILED, reason="corrupt"))
+    assert store.attachments_to_retry(db_conn, **dict(look, max_tries=9)) == {}
+    # once stored, it is not a candidate any more
+    store.upsert_attachment(db_conn, message_id, **dict(FAILED, reason="fetch_failed"))
+    store.upsert_attachment(db_conn, message_id, **STORED)
+    assert store.attachments_to_retry(db_conn, **dict(look, max_tries=9)) == {}

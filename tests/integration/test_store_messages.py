@@ -104,22 +104,55 @@ def test_nul_bytes_and_lone_surrogates_are_cleaned(db_conn):
     assert store.upsert_messages(db_conn, [dirty]).unchanged == 1
 
 
-def test_deleted_tombstone_keeps_stored_text(db_conn):
+def test_deleted_for_everyone_loses_its_text_revisions_included(db_conn):
     store.upsert_messages(
-        db_conn, [row("T1", "secret plan", metadata={"kind": "text", "deleted": False, "quoted_id": "Q"})]
+        db_conn, [row("T1", "first plan", metadata={"kind": "text", "deleted": False, "quoted_id": "Q"})]
     )
+    edited = row("T1", "second plan", metadata={"kind": "text", "edited": True, "deleted": False, "quoted_id": "Q"})
+    assert store.upsert_messages(db_conn, [edited]).revised == 1
     db_conn.commit()
+    assert revisions(db_conn, "T1") == ["first plan"]
     tombstone = row("T1", None, metadata={"kind": "deleted", "deleted": True, "quoted_id": None})
     counts = store.upsert_messages(db_conn, [tombstone])
     db_conn.commit()
-    assert counts.updated == 1
+    assert counts.updated == 1 and counts.revised == 1
     got = db_conn.execute(
         "SELECT content_snippet, metadata FROM messages WHERE external_id = 'T1'"
     ).fetchone()
-    assert got["content_snippet"] == "secret plan"
-    assert got["metadata"] == {"kind": "deleted", "deleted": True, "quoted_id": "Q"}
+    assert got["content_snippet"] is None  # the sender withdrew it: no copy is kept anywhere
+    assert revisions(db_conn, "T1") == []
+    assert got["metadata"] == {"kind": "deleted", "edited": True, "deleted": True, "quoted_id": "Q"}
     # the tombstone seen again changes nothing
-    assert store.upsert_messages(db_conn, [tombstone]).unchanged == 1
+    again = store.upsert_messages(db_conn, [tombstone])
+    assert (again.unchanged, again.revised) == (1, 0)
+
+
+def revisions(conn, external_id: str) -> list[str | None]:
+    return [r["content_snippet"] for r in conn.execute(
+        "SELECT r.content_snippet FROM message_revisions r JOIN messages m ON m.id = r.message_id "
+        "WHERE m.external_id = %s ORDER BY r.id", (external_id,)).fetchall()]
+
+
+def test_an_edit_keeps_the_earlier_text_and_counts_as_revised(db_conn):
+    meta = {"kind": "text", "edited": False, "deleted": False, "reactions": []}
+    store.upsert_messages(db_conn, [row("E1", "see you at 5", metadata=meta)])
+    first = store.upsert_messages(db_conn, [row("E1", "see you at 6", metadata={**meta, "edited": True})])
+    second = store.upsert_messages(db_conn, [row("E1", "see you at 7", metadata={**meta, "edited": True})])
+    assert (first.updated, first.revised, second.revised) == (1, 1, 1)
+    got = db_conn.execute("SELECT content_snippet FROM messages WHERE external_id = 'E1'").fetchone()
+    assert got["content_snippet"] == "see you at 7"  # the row holds the latest state
+    assert revisions(db_conn, "E1") == ["see you at 5", "see you at 6"]
+    # a reaction is a revision of the row, not of its text
+    reacted = store.upsert_messages(db_conn, [row("E1", "see you at 7", metadata={**meta, "edited": True, "reactions": ["👍"]})])
+    assert (reacted.updated, reacted.revised) == (1, 1)
+    assert revisions(db_conn, "E1") == ["see you at 5", "see you at 6"]
+    # the same state again: nothing written, nothing revised
+    same = store.upsert_messages(db_conn, [row("E1", "see you at 7", metadata={**meta, "edited": True, "reactions": ["👍"]})])
+    assert (same.unchanged, same.revised) == (1, 0)
+    # a text that changes without the page's "Edited" label (a better read) is no revision kept
+    store.upsert_messages(db_conn, [row("E2", "hello", metadata=meta)])
+    store.upsert_messages(db_conn, [row("E2", "hello there", metadata=meta)])
+    assert revisions(db_conn, "E2") == []
 
 
 def test_tombstone_first_seen_is_inserted_without_text(db_conn):

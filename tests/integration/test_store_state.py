@@ -177,3 +177,19 @@ def test_metrics_count_refused_chats_by_reason(db_conn):
     store.finish_run(db_conn, dry, {"status": "partial", "partial_chats": partial[:1], "seconds": 1.0})
     metrics = store.metrics_snapshot(db_conn)
     assert metrics["refused_by_reason"] == {"ambiguous_dates": 2, "future_timestamp": 1}
+def test_cursor_read_at_is_the_latest_read_and_a_batch_without_a_read_keeps_it(db_conn):
+    read = T + dt.timedelta(minutes=5)
+    store.advance_cursor(db_conn, "c2@c.us", T, "M1", T, True, None, read_at=read)
+    assert store.get_cursors(db_conn)["c2@c.us"].read_at == read
+    store.advance_cursor(db_conn, "c2@c.us", None, None, None, False, "open_failed")
+    assert store.get_cursors(db_conn)["c2@c.us"].read_at == read
+    store.advance_cursor(db_conn, "c2@c.us", T, "M1", T, True, None, read_at=read + dt.timedelta(hours=1))
+    assert store.get_cursors(db_conn)["c2@c.us"].read_at == read + dt.timedelta(hours=1)
+
+
+def test_the_last_sweep_is_recorded_in_sync_state(db_conn):
+    store.record_sync_state(db_conn, session_status="logged_in", success=True)
+    assert store.get_sync_state(db_conn)["last_sweep_at"] is None
+    store.record_sweep(db_conn, T)
+    store.record_sweep(db_conn, T - dt.timedelta(hours=1))  # never backwards
+    assert store.get_sync_state(db_conn)["last_sweep_at"] == T

@@ -111,6 +111,8 @@ class Cursor:
     complete: bool = True
     newest_external_id: str | None = None
     last_activity: dt.datetime | None = None
+    read_at: dt.datetime | None = None
+    partial_reason: str | None = None
 
 
 def test_needs_open():
@@ -119,9 +121,11 @@ def test_needs_open():
     assert scrape.needs_open(today, None)
     assert scrape.needs_open(today, Cursor(NOW.replace(hour=10), complete=False))
     assert scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=1, second=30)))
-    assert not scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=2, second=40)))
+    later = NOW.replace(hour=11, minute=5)  # read after the list's minute was over
+    assert not scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=2, second=40), read_at=later))
+    assert not scrape.needs_open(today, Cursor(NOW.replace(hour=11, minute=3), read_at=later))
     assert scrape.needs_open(yesterday, Cursor(NOW - dt.timedelta(days=3)))
-    assert not scrape.needs_open(yesterday, Cursor(NOW.replace(day=19, hour=9)))
+    assert not scrape.needs_open(yesterday, Cursor(NOW.replace(day=19, hour=9), read_at=NOW))
     assert scrape.needs_open(yesterday, Cursor(None))
     unparsed = dataclasses.replace(today, list_time=None)
     assert scrape.needs_open(unparsed, Cursor(NOW))
@@ -135,10 +139,9 @@ def test_list_time_local_day():
 def test_a_chat_stopped_at_the_phone_prompt_is_settled_but_still_partial():
     (today,) = rows(raw("A", "11:02", id="1@c.us"))
     newest = NOW.replace(hour=11, minute=2, second=0)
-    prompt = dataclasses.replace(Cursor(newest, complete=False))
-    prompt.partial_reason = "phone_prompt"  # type: ignore[attr-defined]
-    stalled = dataclasses.replace(Cursor(newest, complete=False))
-    stalled.partial_reason = "stalled"  # type: ignore[attr-defined]
+    read = NOW  # read long after the minute of its newest message
+    prompt = Cursor(newest, complete=False, read_at=read, partial_reason="phone_prompt")
+    stalled = Cursor(newest, complete=False, read_at=read, partial_reason="stalled")
     assert scrape.is_settled(prompt) and not scrape.needs_open(today, prompt)
     assert scrape.known_partial(prompt) == "phone_prompt"
     assert not scrape.is_settled(stalled) and scrape.needs_open(today, stalled)  # retried
@@ -155,5 +158,87 @@ def test_settled_messages_adds_the_late_reads_at_or_after_the_floor():
                        is_outgoing=False, sender="s", text="x", kind="text", raw_data_id=ident, era="p6")
 
     floor = NOW - dt.timedelta(minutes=30)
-    got = scrape.settled_messages([m("B", 20)], [m("A", 25), m("B", 20), m("OLD", 40)], floor)
+    got = scrape.settled_messages([m("B", 20)], [m("A", 25), m("B", 20), m("OLD", 40)], floor,
+                                  ["OLD", "A", "B"], timezone="UTC", now=NOW)
     assert [x.external_id for x in got] == ["A", "B"]
+    assert [x.position for x in got] == [0, 0]
+
+
+def test_settled_messages_keep_the_page_order_within_a_minute():
+    from kenny_wa.model import Message
+
+    def m(ident: str) -> Message:
+        return Message(external_id=ident, chat_id="1@c.us", ts=NOW - dt.timedelta(minutes=5),
+                       is_outgoing=False, sender="s", text="x", kind="text", raw_data_id=ident, era="p6")
+
+    got = scrape.settled_messages([m("Z")], [m("Y"), m("X")], NOW - dt.timedelta(minutes=30),
+                                  ["Z", "X", "Y"], timezone="UTC", now=NOW)
+    assert [(x.external_id, x.position) for x in got] == [("Z", 0), ("X", 1), ("Y", 2)]
+def test_the_cursors_minute_is_maybe_newer_until_a_read_began_after_it():
+    (today,) = rows(raw("A", "11:02", id="1@c.us"))
+    newest = NOW.replace(hour=11, minute=2, second=0)
+    grace = scrape.MINUTE_GRACE
+    # never read after the minute (read_at unknown, or during the minute): opened again
+    assert scrape.needs_open(today, Cursor(newest))
+    assert scrape.needs_open(today, Cursor(newest, read_at=newest + dt.timedelta(seconds=30)))
+    # a read that began after the minute ended, plus the grace for clock drift: trusted
+    end = newest + dt.timedelta(minutes=1)
+    assert scrape.needs_open(today, Cursor(newest, read_at=end + grace - dt.timedelta(seconds=1)))
+    assert not scrape.needs_open(today, Cursor(newest, read_at=end + grace))
+
+
+def test_a_day_label_equal_to_the_cursors_day_is_maybe_newer_until_read_the_next_day():
+    (yesterday,) = rows(raw("B", "Yesterday", id="2@c.us"))
+    newest = NOW.replace(day=19, hour=23, minute=50)
+    assert scrape.needs_open(yesterday, Cursor(newest, read_at=NOW.replace(day=19, hour=23, minute=55)))
+    assert not scrape.needs_open(yesterday, Cursor(newest, read_at=NOW.replace(day=20, hour=0, minute=5)))
+
+
+def plans_for(listed, cursors, rereads=None):
+    """The chats a run opens, each with its plan (scrape.open_plan per listed row)."""
+    rereads = rereads or scrape.Rereads()
+    plans = {row.chat.chat_id: scrape.open_plan(row, cursors.get(row.chat.chat_id), rereads) for row in listed}
+    return {chat_id: plan for chat_id, plan in plans.items() if plan is not None}
+
+
+def test_open_plan_plans_new_maybe_newer_sweep_and_retry():
+    got = rows(
+        raw("New", "11:30", id="1@c.us"),
+        raw("Quiet", "11:02", id="2@c.us"),
+        raw("Busy", "11:40", id="3@c.us"),
+        raw("Old", "01/09/2026", id="4@c.us"),
+        raw("Image", "10:00", id="5@c.us"),
+    )
+    read = NOW  # every cursor read long after its minute
+    cursors = {
+        "2@c.us": Cursor(NOW.replace(hour=11, minute=2), read_at=read),
+        "3@c.us": Cursor(NOW.replace(hour=11, minute=1), read_at=read),
+        "4@c.us": Cursor(dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC), read_at=read),
+        "5@c.us": Cursor(NOW.replace(hour=10, minute=0), read_at=read, complete=False, partial_reason="phone_prompt"),
+    }
+    plain = plans_for(got, cursors)
+    assert {k: p.reason for k, p in plain.items()} == {"1@c.us": "new", "3@c.us": "maybe_newer"}
+    assert all(p.reread_since is None for p in plain.values())
+    since = NOW - dt.timedelta(hours=60)
+    image_at = dt.datetime(2026, 9, 2, 8, 0, tzinfo=dt.UTC)  # older than the window: its own floor
+    rereads = scrape.Rereads(sweep_since=since, retry_since={"5@c.us": image_at})
+    plans = plans_for(got, cursors, rereads)
+    assert {k: p.reason for k, p in plans.items()} == {
+        "1@c.us": "new", "2@c.us": "sweep", "3@c.us": "maybe_newer", "5@c.us": "retry"}
+    assert plans["2@c.us"].reread_since == since and plans["3@c.us"].reread_since == since
+    assert plans["5@c.us"].reread_since == image_at  # a phone-prompt chat is retried anyway
+    assert "4@c.us" not in plans  # quiet for longer than the window
+
+
+def test_a_list_time_in_the_repeated_hour_may_mean_its_later_occurrence():
+    ny = "America/New_York"
+    settings = Settings(browser_locale="en-US", browser_timezone=ny)
+    now = dt.datetime(2026, 11, 1, 7, 30, tzinfo=dt.UTC)  # 02:30 EST, after the repeated hour
+    ((row, _),) = chatlist.rows_from_window({"rows": [raw("A", "1:06 AM", id="1@c.us")]}, now=now, settings=settings)
+    cursor_est = dt.datetime(2026, 11, 1, 6, 5, tzinfo=dt.UTC)  # 01:05 EST, the second occurrence
+    # the label reads as 01:06 EDT (05:06 UTC), older than the cursor: its later reading is newer
+    assert scrape.needs_open(row, Cursor(cursor_est, read_at=now))
+    first_pass = dt.datetime(2026, 11, 1, 5, 6, tzinfo=dt.UTC)  # the same label, the cursor in EDT
+    assert scrape.needs_open(row, Cursor(first_pass, read_at=now))  # cannot tell: opened
+    after = dt.datetime(2026, 11, 1, 6, 6, tzinfo=dt.UTC)  # 01:06 EST stored, read long after
+    assert not scrape.needs_open(row, Cursor(after, read_at=now))

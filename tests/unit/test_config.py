@@ -125,3 +125,14 @@ def test_command_exits_2_with_one_line(env, needle):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert needle in lines[0]
+
+
+def test_revision_sweep_settings():
+    defaults = config.load_settings({})
+    assert (defaults.revision_sweep_hours, defaults.revision_window_hours) == (6, 60)
+    every_run = config.load_settings({"WHATSAPP_REVISION_SWEEP_HOURS": "0", "WHATSAPP_REVISION_WINDOW_HOURS": "12"})
+    assert (every_run.revision_sweep_hours, every_run.revision_window_hours) == (0, 12)
+    with pytest.raises(config.ConfigError, match="WHATSAPP_REVISION_WINDOW_HOURS='0' is invalid"):
+        config.load_settings({"WHATSAPP_REVISION_WINDOW_HOURS": "0"})
+    with pytest.raises(config.ConfigError, match="WHATSAPP_REVISION_SWEEP_HOURS='-1' is invalid"):
+        config.load_settings({"WHATSAPP_REVISION_SWEEP_HOURS": "-1"})

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from kenny_wa import ordering
 from kenny_wa.browser import history
 from kenny_wa.browser.ratelimit import RateLimiter
 from kenny_wa.model import MediaRef, Message
@@ -244,12 +245,11 @@ def test_a_view_that_moves_forever_without_new_rows_still_stalls():
     ([["A", "C"], ["A", "B", "C"]], ["A", "B", "C"]),  # a row rendered late lands in its place
     ([["A", "B"], ["A", "B"]], ["A", "B"]),
 ])
-def test_merge_page_order(windows, expected):
-    order: list[str] = []
-    placed: set[str] = set()
+def test_page_order_merges_overlapping_windows(windows, expected):
+    order = ordering.PageOrder()
     for ids in windows:
-        history.merge_page_order(order, placed, ids)
-    assert order == expected and placed == set(expected)
+        order.add(ids)
+    assert order.ids == expected
 
 
 def test_load_history_keeps_the_page_order_of_every_window():
@@ -259,3 +259,21 @@ def test_load_history_keeps_the_page_order_of_every_window():
               history_start=True)
     result = history.load_history(Scripted([newest, older]), cutoff=CUTOFF)
     assert result.page_order == ["ID0001", "ID0002", "ID0003", "ID0004"]
+def test_a_second_occurrence_below_the_cursor_reading_is_not_taken_for_old_history():
+    # America/New_York 2026-11-01: the cursor is 01:50 EDT; since then 01:05 EST and 01:20 EST
+    # arrived. Parsed (first occurrence), 01:05 looks older than the cursor: the loader must
+    # neither stop on it nor drop it.
+    zone = ordering._zone("America/New_York")
+
+    def ny(hour: int, minute: int, fold: int = 0) -> dt.datetime:
+        return dt.datetime(2026, 11, 1, hour, minute, fold=fold, tzinfo=zone).astimezone(dt.UTC)
+
+    new1, new2, cur, old = msg(3, ny(1, 5)), msg(4, ny(1, 20)), msg(2, ny(1, 50)), msg(1, ny(0, 40))
+    windows = [W([new1, new2]), W([cur, new1]), W([old, cur])]
+    result = history.load_history(Scripted(windows), cutoff=ny(0, 0) - dt.timedelta(days=30),
+                                  cursor_ts=ny(1, 50), timezone="America/New_York")
+    assert result.complete and result.stop == "floor"
+    assert [(m.external_id, m.ts) for m in result.messages] == [
+        ("ID0002", ny(1, 50, 0)), ("ID0003", ny(1, 5, 1)), ("ID0004", ny(1, 20, 1))]
+    assert [m.ambiguous_time for m in result.messages] == [
+        ordering.FIRST_BY_PAGE, ordering.SECOND_BY_PAGE, ordering.SECOND_BY_PAGE]

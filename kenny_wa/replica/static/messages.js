@@ -153,13 +153,15 @@ function body(m) {
   }
 }
 
+// One bubble under the message: every emoji once, and the total when more than one person reacted.
 function reactions(m) {
   if (!m.reactions.length) return null;
-  const [emoji, count] = m.reactions[0];
-  const label = t('reactions', { n: count > 1 ? count : 1, emoji });
+  const emojis = m.reactions.map(([emoji]) => emoji);
+  const count = m.reactions.reduce((n, [, c]) => n + c, 0);
+  const label = t('reactions', { n: count > 1 ? count : 1, emoji: emojis.join(', ') });
   return h('div', { class: 'x1n2onr6 _ak4e' },
     h('button', { 'aria-label': label, 'data-testid': tid('reaction-bubble'), class: 'x14m1o6m' },
-      segs([['e', emoji]]), count > 1 ? h('span', {}, String(count)) : null));
+      segs(emojis.map((emoji) => ['e', emoji])), count > 1 ? h('span', {}, String(count)) : null));
 }
 
 function bubble(m, ctx) {
