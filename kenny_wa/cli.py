@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from kenny_wa import __version__, errors, logs
 from kenny_wa.config import Settings, describe, load_settings
@@ -151,11 +153,55 @@ def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def how_to_run(program: str = "kenny-wa") -> str:
+    """How to type ``program`` of this installation in the user's shell, as printed in hints.
+
+    Its bare name when PATH finds this installation's copy; else its path (relative to the
+    working folder when it lies below it, e.g. ``.venv/bin/kenny-wa``), because a fresh clone's
+    venv is not on PATH and a bare name would answer "command not found".
+    """
+    here = Path(sys.executable).parent / program  # the venv's bin, not the resolved interpreter
+    if not here.exists():
+        return program
+    found = shutil.which(program)
+    if found and Path(found).resolve() == here.resolve():
+        return program
+    try:
+        return str(here.relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
+
+
+def activation_hint() -> str | None:
+    """``. .venv/bin/activate`` when this installation's commands are not on PATH, else None."""
+    activate = Path(sys.executable).parent / "activate"
+    if how_to_run() == "kenny-wa" or not activate.exists():
+        return None
+    return f". {how_to_run('activate')}"
+
+
+def _epilog() -> str:
+    kw = how_to_run()
+    lines = [
+        "first steps:",
+        f"  {kw} demo            # a full sync against the bundled replica (no real WhatsApp)",
+        f"  {kw} settings        # every setting, its default and expected form",
+        f"  {kw} login           # pair your phone (scan the QR code)",
+        f"  {kw} sync --once     # one read-only sync of the recent chats",
+    ]
+    hint = activation_hint()
+    if hint:
+        lines.append(f"(or run `{hint}` once, then type plain `kenny-wa`)")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kenny-wa",
         description="Read-only WhatsApp Web ETL for Kenny. Settings come from environment "
         "variables: run `kenny-wa settings` to list them.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"kenny-wa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -202,9 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _path(value: str):
-    from pathlib import Path
-
+def _path(value: str) -> Path:
     return Path(value).expanduser()
 
 
