@@ -221,9 +221,10 @@ def check_backoff(settings: Settings) -> dict[str, Any]:
 )
 def sync_chats(settings: Settings) -> dict[str, Any]:
     """Scrape the recent chats, persist messages, hash and save attachments (one browser)."""
-    from kenny_wa import sync
+    from kenny_wa import paths, sync
 
     try:
+        paths.ensure_usable_dirs(paths.sync_folders(settings))  # a bad folder: stop, write nothing
         summary = sync.run_sync(
             settings, on_session_expired=functools.partial(emit_session_expired, settings)
         )

@@ -195,6 +195,25 @@ def _epilog() -> str:
     return "\n".join(lines)
 
 
+def folders_used(command: str, settings: Settings, args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """(variable, folder) a command writes to: each is checked before the command starts."""
+    from kenny_wa.paths import sync_folders
+
+    used: list[tuple[str, Path]] = []
+    if command == "sync":
+        used.extend(sync_folders(settings, dry_run=args.dry_run))
+    elif command == "login":
+        used.append(("WHATSAPP_PROFILE_DIR", settings.profile_dir))
+        if args.qr_png is None:
+            used.append(("KENNY_WA_STATE_DIR", settings.state_dir))
+    if command == "demo" or (settings.uses_embedded_postgres and command in _DATABASE_COMMANDS):
+        used.append(("KENNY_WA_STATE_DIR", settings.state_dir))  # the embedded PostgreSQL's home
+    return list(dict.fromkeys(used))
+
+
+_DATABASE_COMMANDS = {"migrate", "status", "sync", "login", "extract", "worker", "health"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kenny-wa",
@@ -262,6 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     logs.configure(settings.log_level, settings.log_format)
     try:
+        from kenny_wa.paths import ensure_usable_dirs
+
+        ensure_usable_dirs(folders_used(args.command, settings, args))
         return args.handler(args, settings)
     except errors.KennyWaError as exc:
         print(f"kenny-wa: {exc}", file=sys.stderr)

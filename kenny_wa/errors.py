@@ -45,6 +45,15 @@ class SendingRefused(ConfigError):
         self.expected = "false"
 
 
+class UnusablePath(ConfigError):
+    """A configured folder cannot be used."""
+
+    def __init__(self, variable: str, path: object, problem: str) -> None:
+        KennyWaError.__init__(self, f"{variable}={path} is unusable: {problem}")
+        self.variable = variable
+        self.expected = "a folder this user can write to, with free space"
+
+
 class PartialSync(KennyWaError):
     """Some chats could not be read back to the lookback cutoff."""
 
