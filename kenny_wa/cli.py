@@ -69,18 +69,22 @@ def _cmd_login(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _record_paired(settings: Settings) -> None:
-    """Tell /health the session is back; pairing itself never depends on the database."""
+    """Tell /health the session is back (migrating a new database first); pairing itself
+    never depends on the database."""
     import psycopg
 
     from kenny_wa import store
 
     try:
-        with store.connect(settings, autocommit=True) as conn:
+        with store.connect(settings) as conn:
+            store.migrate(conn)
             store.record_paired(conn)
-    except (errors.KennyWaError, psycopg.Error, OSError):
+            conn.commit()
+    except (errors.KennyWaError, psycopg.Error, OSError) as exc:
+        why = str(exc) if isinstance(exc, errors.KennyWaError) else type(exc).__name__
         print(
-            "kenny-wa: paired, but the database could not be updated; /health shows the old "
-            "session status until the next sync.",
+            f"kenny-wa: paired, but the database could not be updated ({why}); /health shows "
+            "the old session status until the next sync.",
             file=sys.stderr,
         )
 
@@ -128,7 +132,10 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import jobs
+    from kenny_wa import extractors, jobs
+
+    if settings.image_processing_enabled and jobs.EXTRACTION_QUEUE in args.queues.split(","):
+        extractors.resolve_extractor()  # a wrong KENNY_WA_EXTRACTOR stops here (exit 2), not per job
 
     jobs.run_worker(settings, queues=tuple(args.queues.split(",")), wait=not args.once)
     return 0

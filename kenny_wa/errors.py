@@ -123,6 +123,23 @@ class BrowserCrashed(KennyWaError):
     exit_code = 11
 
 
+class PageUnreachable(KennyWaError):
+    """WhatsApp Web could not be reached (network or WHATSAPP_WEB_URL)."""
+
+    status = "page_unreachable"
+    exit_code = 15
+
+    def __init__(self, host: str | None = None, net_error: str | None = None) -> None:
+        if host is None:
+            super().__init__()
+            return
+        why = f" ({net_error})" if net_error else ""
+        super().__init__(
+            f"WhatsApp Web is unreachable at {host}{why}: check this machine's network, "
+            "or WHATSAPP_WEB_URL"
+        )
+
+
 class PageTimeout(KennyWaError):
     """A WhatsApp Web page operation timed out (a slow machine or network; retried)."""
 
