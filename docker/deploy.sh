@@ -3,7 +3,7 @@
 # of prefect.yaml. The {{ $VARS }} of prefect.yaml are resolved here, at deploy time.
 set -eu
 : "${PREFECT_API_URL:?PREFECT_API_URL must point at the Prefect server}"
-: "${WHATSAPP_SYNC_INTERVAL_MINUTES:?WHATSAPP_SYNC_INTERVAL_MINUTES is the schedule interval}"
+export WHATSAPP_SYNC_INTERVAL_MINUTES="${WHATSAPP_SYNC_INTERVAL_MINUTES:-10}"  # the spec's default
 export KENNY_WA_APP_DIR="${KENNY_WA_APP_DIR:-/app}"
 pool="${KENNY_WA_WORK_POOL:-kenny-wa}"
 cd "$KENNY_WA_APP_DIR"

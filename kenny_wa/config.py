@@ -255,8 +255,20 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     return Settings(**values)
 
 
+# Variables read outside Settings, where they are used (the worker resolves them per job)
+READ_ELSEWHERE: tuple[tuple[str, str, str], ...] = (
+    ("KENNY_WA_EXTRACTOR", "",
+     "the extractor the worker calls when IMAGE_PROCESSING_ENABLED=true: a registered name "
+     "or module:callable"),
+    ("KENNY_WA_PG_URL", "",
+     "the Procrastinate app's database, for `procrastinate` commands run outside kenny-wa "
+     "(unset: PG_URL, else the embedded PostgreSQL)"),
+)
+
+
 def describe() -> list[tuple[str, str, str]]:
-    """(variable, default, expected form) for every setting: used by the README and --help."""
+    """(variable, default, expected form) for every variable kenny-wa reads: the README's
+    settings table and ``kenny-wa settings``."""
     defaults = Settings()
     rows = [("WHATSAPP_ENABLE_SENDING", "false", "false (true is refused: never sends)")]
     for variable, (field, parse, _echo) in ENVIRONMENT.items():
@@ -264,4 +276,5 @@ def describe() -> list[tuple[str, str, str]]:
         if isinstance(default, tuple):
             default = "|".join(default)
         rows.append((variable, "" if default is None else str(default), parse.expected))  # type: ignore[attr-defined]
+    rows.extend(READ_ELSEWHERE)
     return rows

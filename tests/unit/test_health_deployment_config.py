@@ -145,10 +145,11 @@ def test_compose_services(compose: dict):
     assert "127.0.0.1:9109:9109" in services["whatsapp-worker"]["ports"]
 
 
-def test_compose_settings_exist_and_volumes_match(compose: dict):
+def test_compose_settings_exist_and_volumes_match(compose: dict, dockerfile: str):
     services = compose["services"]
+    image_env = {k: v.rstrip("\\").strip() for k, v in re.findall(r"\b([A-Z][A-Z0-9_]+)=(\S+)", dockerfile)}
     for name in ("migrate", "deploy", "whatsapp-worker", "procrastinate-worker"):
-        env = services[name]["environment"]
+        env = {**image_env, **services[name]["environment"]}  # the service's wins over the image's
         for key in env:
             if SETTING.match(key):
                 assert key in config.ENVIRONMENT or key in DEPLOY_ONLY, (name, key)
