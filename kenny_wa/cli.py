@@ -32,15 +32,15 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import store
+    from kenny_wa import status_text, store
 
     with store.connect(store.resolve_pg_url(settings)) as conn:
         status = store.status_summary(conn)
+        incomplete = [] if args.json else store.incomplete_chats(conn)
     if args.json:
         print(json.dumps(status, default=str, indent=2))
-    else:
-        for key, value in status.items():
-            print(f"{key}: {value}")
+    else:  # chat names go to the owner's terminal only, never to a log
+        print(status_text.render_status(status, incomplete))
     return 0
 
 

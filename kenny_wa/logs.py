@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 import structlog
 
@@ -50,7 +51,7 @@ def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(stream)
+    handler = logging.StreamHandler(_AboveLiveLine(stream))
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(foreign_pre_chain=_shared_processors(), processors=final)
     )
@@ -63,6 +64,47 @@ def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
     logger.setLevel(level.upper())
     logger.propagate = False
     _configured = True
+
+
+class _AboveLiveLine:
+    """The handler's stream: a log line clears the live progress line, prints, redraws it."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.render = None  # () -> str while a progress line is live on this stream
+
+    def write(self, text: str) -> int:
+        if self.render is None:
+            return self.stream.write(text)
+        self.stream.write("\r\x1b[2K" + text)
+        if text.endswith("\n"):
+            self.stream.write(self.render())
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+def live_line(stream, render) -> Callable[[], None]:
+    """Keep the line ``render()`` returns at the bottom of ``stream`` while log lines are
+    written above it; returns the function that ends it. A no-op for another stream."""
+    handler = _our_handler()
+    target = getattr(handler, "stream", None)
+    if not isinstance(target, _AboveLiveLine) or target.stream is not stream:
+        return lambda: None
+    target.render = render
+
+    def release() -> None:
+        target.render = None
+
+    return release
+
+
+def _our_handler() -> logging.Handler | None:
+    return next((h for h in logging.getLogger(ROOT_LOGGER).handlers if getattr(h, "_kenny_wa", False)), None)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

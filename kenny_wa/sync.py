@@ -40,7 +40,7 @@ _SESSION_STATUS = {
 class Progress:
     """Counts for a person at a terminal; subclasses render them. The base class is silent."""
 
-    def chat_done(self, done: int, total: int, messages: int) -> None:  # pragma: no cover
+    def chat_done(self, done: int, total: int, messages: int, images: int = 0) -> None:  # pragma: no cover
         pass
 
     def close(self) -> None:  # pragma: no cover
@@ -119,7 +119,10 @@ def _run_locked(
                     saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
                     _add_batch(summary, saved)
                 newest_seen = _count_batch(summary, batch, tracker, newest_seen)
-                progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
+                progress.chat_done(
+                    summary.chats_synced, tracker.chats_total, summary.messages_fetched,
+                    summary.attachments_saved,
+                )
             summary.chats_opened = tracker.chats_opened
             summary.chats_total = tracker.chats_total
             for chat_id, reason in tracker.still_partial:  # not reopened, still incomplete
