@@ -57,8 +57,9 @@ def default_dirs(env: Mapping[str, str] | None = None, root: Path = CONTAINER_RO
 
 
 def sync_folders(settings: Settings, *, dry_run: bool = False) -> list[tuple[str, Path]]:
-    """(variable, folder) a sync writes to: the profile, and the attachments unless not saved."""
-    used = [("WHATSAPP_PROFILE_DIR", settings.profile_dir)]
+    """(variable, folder) a sync writes to: the profile, the state (ref key, diagnostics), and
+    the attachments unless none are saved."""
+    used = [("WHATSAPP_PROFILE_DIR", settings.profile_dir), ("KENNY_WA_STATE_DIR", settings.state_dir)]
     if settings.download_images and not dry_run:
         used.append(("ATTACHMENTS_DIR", settings.attachments_dir))
     return used

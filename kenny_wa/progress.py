@@ -83,5 +83,10 @@ def render_summary(summary: SyncSummary) -> str:
         f"seconds: {summary.seconds:.1f}",
     ]
     for chat in summary.partial_chats:
-        lines.append(f"partial: {chat['chat_id']} ({chat['reason']})")
+        lines.append(f"partial (new): {chat['chat_id']} ({chat['reason']})")
+    if summary.limited_chats:
+        lines.append(
+            f"limited: {len(summary.limited_chats)} chat(s) read as far as WhatsApp Web allows "
+            "(reported before; counted complete up to that limit)"
+        )
     return "\n".join(lines)

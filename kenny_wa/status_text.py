@@ -8,10 +8,8 @@ owner's own terminal: this text is printed, never logged.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-from kenny_wa.privacy import chat_ref
 
 SESSION_WORDS = {
     "logged_in": "logged in",
@@ -27,9 +25,10 @@ def render_status(
     status: Mapping[str, Any],
     incomplete: Sequence[Mapping[str, Any]] = (),
     *,
+    ref: Callable[[str], str] = lambda chat_id: chat_id,
     now: dt.datetime | None = None,
-    ref=chat_ref,
 ) -> str:
+    """The status lines; ``ref`` maps a chat id to its ref (privacy.refs_for)."""
     now = now or dt.datetime.now(dt.UTC)
     session = status.get("session_status") or "unknown"
     lines = [f"WhatsApp session: {SESSION_WORDS.get(session, session)}"]

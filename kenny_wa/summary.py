@@ -52,6 +52,9 @@ class SyncSummary:
     agent_jobs_enqueued: int = 0
     errors: int = 0
     partial_chats: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    # chats read as far as WhatsApp Web allows (a limit already reported, e.g. the phone
+    # prompt): counted complete up to that limit, not a new problem (no effect on status)
+    limited_chats: list[dict[str, str]] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
     run_id: int | None = None
@@ -76,6 +79,9 @@ class SyncSummary:
         self.complete = False
         if self.status == "ok":
             self.status = "partial"
+
+    def add_limited(self, chat_id: str, reason: str) -> None:
+        self.limited_chats.append({"chat_id": chat_id, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

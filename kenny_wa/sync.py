@@ -18,9 +18,8 @@ from typing import Any
 
 import psycopg
 
-from kenny_wa import errors, logs, persist, store
+from kenny_wa import errors, logs, persist, privacy, store
 from kenny_wa.config import Settings
-from kenny_wa.privacy import chat_ref
 from kenny_wa.summary import SyncSummary
 
 log = logs.get_logger(__name__)
@@ -105,6 +104,7 @@ def _run_locked(
     run_id = None
     newest_seen: dt.datetime | None = None
     try:
+        chat_ref = privacy.refs_for(settings)  # this installation's keyed refs
         if not dry_run:
             run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
             _sweep_temp_files(settings)
@@ -118,15 +118,15 @@ def _run_locked(
                 if not dry_run:
                     saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
                     _add_batch(summary, saved)
-                newest_seen = _count_batch(summary, batch, tracker, newest_seen)
+                newest_seen = _count_batch(summary, batch, tracker, newest_seen, cursors, chat_ref)
                 progress.chat_done(
                     summary.chats_synced, tracker.chats_total, summary.messages_fetched,
                     summary.attachments_saved,
                 )
             summary.chats_opened = tracker.chats_opened
             summary.chats_total = tracker.chats_total
-            for chat_id, reason in tracker.still_partial:  # not reopened, still incomplete
-                summary.add_partial(chat_ref(chat_id), reason)
+            for chat_id, reason in tracker.still_partial:  # not reopened: a known limit, reported before
+                summary.add_limited(chat_ref(chat_id), reason)
     except errors.KennyWaError as exc:
         with contextlib.suppress(psycopg.Error):  # the connection may be the casualty
             conn.rollback()
@@ -146,14 +146,21 @@ def _run_locked(
             log.warning("sync_record_failed", kind=exc.status)
 
 
-def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None):
+def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None, cursors, chat_ref):
     """Add one chat's counts to the summary; return the newest message time seen so far."""
+    from kenny_wa.browser.scrape import known_partial
+
     summary.chats_total = tracker.chats_total
     summary.chats_opened = tracker.chats_opened
     summary.chats_synced += 1
     summary.messages_fetched += len(batch.messages)
     if not batch.complete:
-        summary.add_partial(chat_ref(batch.chat.chat_id), batch.partial_reason or "unknown")
+        reason = batch.partial_reason or "unknown"
+        if reason == known_partial(cursors.get(batch.chat.chat_id)):
+            # stopped again at the limit the last run already reported: not a new problem
+            summary.add_limited(chat_ref(batch.chat.chat_id), reason)
+        else:
+            summary.add_partial(chat_ref(batch.chat.chat_id), reason)
     newest = max((m.ts for m in batch.messages), default=None)
     if newest is not None and (newest_seen is None or newest > newest_seen):
         return newest

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from kenny_wa import status_text, store
-from kenny_wa.privacy import chat_ref
+from kenny_wa.privacy import chat_ref, installation_key
 from kenny_wa.summary import SyncSummary
 
 KENNY_WA = [sys.executable, "-m", "kenny_wa.cli"]
@@ -36,7 +36,7 @@ def recorded(db_url: str) -> str:
     with store.connect(db_url) as conn:
         run_id = store.start_run(conn, profile="/tmp/profile")
         summary = SyncSummary(chats_synced=2, messages_fetched=3, upserts=3, seconds=12.5)
-        summary.add_partial(chat_ref(ONE_TO_ONE), "history_limit")
+        summary.add_partial("chat-0123456789ab", "history_limit")
         store.finish_run(conn, run_id, summary.as_dict())
         store.record_sync_state(conn, session_status="logged_in", success=True, interval_minutes=10)
         conn.commit()
@@ -70,13 +70,14 @@ def test_status_is_readable_and_names_incomplete_chats(recorded, tmp_path):
     assert out.startswith("WhatsApp session: logged in\n")
     assert "last successful sync: " in out and "UTC (just now)" in out
     assert "last run: partial" in out and "2 chats, 3 messages read, 3 rows written" in out
+    key = installation_key(tmp_path)  # the status command's KENNY_WA_STATE_DIR
     listed = out.split("incomplete chats (2; names shown on this terminal only):\n", 1)[1].splitlines()
     assert [line.split() for line in listed] == [
-        ["Test", "Person", "Uno", "history_limit", chat_ref(ONE_TO_ONE)],
-        ["a", "group", "(Invented", "Member", "wrote", "last)", "history_stalled", chat_ref(GROUP)],
+        ["Test", "Person", "Uno", "history_limit", chat_ref(ONE_TO_ONE, key)],
+        ["a", "group", "(Invented", "Member", "wrote", "last)", "history_stalled", chat_ref(GROUP, key)],
     ] or [line.split() for line in listed] == [
-        ["a", "group", "(Invented", "Member", "wrote", "last)", "history_stalled", chat_ref(GROUP)],
-        ["Test", "Person", "Uno", "history_limit", chat_ref(ONE_TO_ONE)],
+        ["a", "group", "(Invented", "Member", "wrote", "last)", "history_stalled", chat_ref(GROUP, key)],
+        ["Test", "Person", "Uno", "history_limit", chat_ref(ONE_TO_ONE, key)],
     ]  # same last_activity: either order
     assert "Test Person Uno" not in done.stderr and "Invented Member" not in done.stderr  # never logged
 
@@ -93,3 +94,17 @@ def test_render_of_an_empty_database_has_no_none():
     text = status_text.render_status({"session_status": None, "last_run": None, "rows": {}, "jobs": {}})
     assert "None" not in text
     assert "last successful sync: never" in text and "last run: none yet" in text
+
+
+def test_status_chat_ref_resolves_a_ref_locally(recorded, tmp_path):
+    ref = chat_ref(ONE_TO_ONE, installation_key(tmp_path))
+    done = _status(recorded, tmp_path, "--chat-ref", ref)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{ref}: {ONE_TO_ONE} (Test Person Uno)"
+    unknown = _status(recorded, tmp_path, "--chat-ref", "chat-000000000000")
+    assert unknown.returncode == 1 and "no chat of this database" in unknown.stderr
+    bad = _status(recorded, tmp_path, "--chat-ref", "15550001111")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        "kenny-wa: --chat-ref='15550001111' is invalid: expected a chat reference such as chat-0123456789ab"
+    )
