@@ -32,15 +32,38 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import status_text, store
+    from kenny_wa import privacy, status_text, store
 
+    if args.chat_ref is not None:
+        return _resolve_chat_ref(args.chat_ref, settings)
     with store.connect(store.resolve_pg_url(settings)) as conn:
         status = store.status_summary(conn)
         incomplete = [] if args.json else store.incomplete_chats(conn)
     if args.json:
         print(json.dumps(status, default=str, indent=2))
     else:  # chat names go to the owner's terminal only, never to a log
-        print(status_text.render_status(status, incomplete))
+        print(status_text.render_status(status, incomplete, ref=privacy.refs_for(settings)))
+    return 0
+
+
+def _resolve_chat_ref(ref: str, settings: Settings) -> int:
+    """Print the chat a ref stands for (this installation's key, this database's chats)."""
+    from kenny_wa import privacy, store
+
+    ref = ref.strip()
+    if not privacy.REF.match(ref):
+        raise errors.ConfigError("--chat-ref", "a chat reference such as chat-0123456789ab", ref)
+    key = privacy.installation_key(settings.state_dir)
+    with store.connect(store.resolve_pg_url(settings)) as conn:
+        found = privacy.resolve_ref(ref, store.known_chat_ids(conn), key)
+        names = {c["chat_id"]: c["name"] for c in store.incomplete_chats(conn)}
+    if not found:
+        print(f"kenny-wa: no chat of this database has the reference {ref} under this "
+              "installation's key (KENNY_WA_STATE_DIR)", file=sys.stderr)
+        return 1
+    for chat_id in found:  # the owner's terminal only
+        name = names.get(chat_id)
+        print(f"{ref}: {chat_id}" + (f" ({name})" if name and name != chat_id else ""))
     return 0
 
 
@@ -154,6 +177,12 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return demo.run_demo(settings, scenario=args.scenario)
 
 
+def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import deploy
+
+    return deploy.run_deploy(settings)
+
+
 def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     for variable, default, expected in describe():
         print(f"{variable}={default}\n    {expected}")
@@ -213,7 +242,7 @@ def folders_used(command: str, settings: Settings, args: argparse.Namespace) -> 
         used.append(("WHATSAPP_PROFILE_DIR", settings.profile_dir))
         if args.qr_png is None:
             used.append(("KENNY_WA_STATE_DIR", settings.state_dir))
-    if command == "demo" or (settings.uses_embedded_postgres and command in _DATABASE_COMMANDS):
+    if command in ("demo", "status") or (settings.uses_embedded_postgres and command in _DATABASE_COMMANDS):
         used.append(("KENNY_WA_STATE_DIR", settings.state_dir))  # the embedded PostgreSQL's home
     return list(dict.fromkeys(used))
 
@@ -240,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", _cmd_migrate, "apply missing database migrations (and Procrastinate's schema once)")
     p = add("status", _cmd_status, "session status, last successful sync, rows per table, pending jobs")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--chat-ref", default=None, metavar="chat-…",
+                   help="print the chat a reference from a log or artifact stands for")
     p = add("sync", _cmd_sync, "run one whole sync of the recent chats into PostgreSQL")
     p.add_argument("--once", action="store_true", help="run one sync and exit (the only mode)")
     p.add_argument("--json", action="store_true", help="print one JSON summary object")
@@ -270,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p = add("demo", _cmd_demo, "full sync against the replica on the embedded defaults, through Prefect")
     p.add_argument("--scenario", default="default")
+    add("deploy", _cmd_deploy, "register the Prefect deployment from prefect.yaml with these settings "
+        "(needs PREFECT_API_URL)")
     add("settings", _cmd_settings, "list every setting with its default and expected form")
     return parser
 

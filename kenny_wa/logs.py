@@ -8,6 +8,7 @@ could hold message bodies or connection strings.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -46,7 +47,7 @@ def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
             structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),
         ]
     structlog.configure(
-        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_shared_processors(), _wrap_readable],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
@@ -105,6 +106,30 @@ def live_line(stream, render) -> Callable[[], None]:
 
 def _our_handler() -> logging.Handler | None:
     return next((h for h in logging.getLogger(ROOT_LOGGER).handlers if getattr(h, "_kenny_wa", False)), None)
+
+
+# keys other handlers (Prefect's API and console handlers) show on their own
+_RECORD_KEYS = {"event", "timestamp", "level", "logger", "exc_info", "stack_info", "_record", "_from_structlog"}
+
+
+class ReadableEvent(dict):
+    """structlog's event dict as the record's message. Our formatter reads it as the dict it
+    is; any other handler (Prefect ships ``kenny_wa`` lines to its UI) calls ``str()`` on it
+    and gets ``event key=value …`` instead of a dict repr."""
+
+    def __str__(self) -> str:
+        fields = " ".join(f"{k}={_value(v)}" for k, v in self.items() if k not in _RECORD_KEYS)
+        return f"{self.get('event', '')} {fields}".strip()
+
+
+def _value(value) -> str:
+    text = str(value)
+    return json.dumps(text) if (not text or any(c.isspace() or c in '"=' for c in text)) else text
+
+
+def _wrap_readable(logger, method_name, event_dict):
+    args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(logger, method_name, event_dict)
+    return (ReadableEvent(args[0]),), kwargs
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

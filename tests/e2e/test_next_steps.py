@@ -7,8 +7,8 @@ README's command blocks are parsed from their real output and each is run with `
 - ``status``, ``settings``, ``migrate`` and the activation line run for real against the
   demo's database;
 - ``health &`` is started as printed, and the printed ``curl`` line then reads it;
-- long-running or account-bound commands (``prefect server start``, ``login``,
-  ``sync --once``, ``demo``) run in their ``--help`` form: that proves the printed path
+- long-running, account- or server-bound commands (``prefect server start``, ``login``,
+  ``sync --once``, ``demo``, ``deploy``) run in their ``--help`` form: that proves the printed path
   resolves and the printed arguments parse. The server itself is exercised by
   test_prefect_deployment.py, login and sync by the replica tests; a real login needs a phone.
 
@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
-LONG_RUNNING = (" server start", " login", " sync --once", " demo")
+LONG_RUNNING = (" server start", " login", " sync --once", " demo", " deploy")
 
 
 def _free_port() -> int:
@@ -169,22 +169,28 @@ def test_help_epilogue_commands_run_as_printed(demo_run):
         _run_printed(line, env)
 
 
+ACTIVATE = ". .venv/bin/activate"
+
+
 def _readme_commands() -> list[str]:
+    """The command lines of the README's bash blocks; in a block that activates the venv
+    first, each line is prefixed with that activation, as the reader's shell would have it."""
     text = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
     lines = []
     for block in blocks:
-        for line in block.splitlines():
-            command = _command_of(line)
-            if command and not command.startswith("#"):
-                lines.append(command)
+        commands = [_command_of(line) for line in block.splitlines()]
+        commands = [c for c in commands if c and not c.startswith("#")]
+        activated = ACTIVATE in commands
+        lines.extend(f"{ACTIVATE} && {c}" if activated and c != ACTIVATE else c for c in commands)
     return lines
 
 
 def test_readme_kenny_wa_commands_run_as_written(demo_run):
     """Every kenny-wa line of the README's shell blocks (Docker and Prefect lines have their own tests)."""
     env, _ = demo_run
-    ours = [c for c in _readme_commands() if re.match(r"^(\S+=\S+ )*(\.venv/bin/)?kenny-wa\b", c)]
+    pattern = r"^(\. \.venv/bin/activate && )?(\S+=\S+ )*(\.venv/bin/)?kenny-wa\b"
+    ours = [c for c in _readme_commands() if re.match(pattern, c)]
     assert ours and all(c.split()[0] != "kenny-wa" for c in ours), (
         "a bare kenny-wa in the README fails on a fresh clone: " + repr(ours)
     )
