@@ -198,7 +198,8 @@ def _run_case(
     profile_dir: Path | None,
     label: str,
 ) -> None:
-    from kenny_wa.privacy import chat_ref
+    from kenny_wa.config import load_settings
+    from kenny_wa.privacy import refs_for
     from kenny_wa.replica import ReplicaServer
 
     with (
@@ -233,6 +234,7 @@ def _run_case(
             # chats whose first read stopped short (e.g. the phone prompt) keep an incomplete
             # cursor and are reopened by design
             incomplete_refs = {p["chat_id"] for p in first["summary"].get("partial_chats") or []}
+            chat_ref = refs_for(load_settings(env))  # the key the sync created in its state folder
             incomplete = {c.jid for c in replica.scenario.chats if chat_ref(c.jid) in incomplete_refs}
             row["opened_changed"] = len(opened & changed)
             row["opened_incomplete_from_first"] = len((opened - changed) & incomplete)

@@ -15,8 +15,10 @@ tasks, each a thin wrapper around ``kenny_wa``:
    and reason codes only).
 
 The flow returns the dict ``kenny-wa sync --json`` prints. A run that ended ``expired``,
-``conflict``, ``ui_drift`` or ``error`` raises :class:`SyncFailed` after the artifact is
-published, so the run is Failed in the UI. Nothing here logs, stores or emits message
+``conflict``, ``ui_drift`` or ``error`` is an expected failure: the task and then the flow
+(after the artifact is published) return a Failed state whose message is one line and whose
+data is :class:`SyncFailed`, so the UI shows Failed without a traceback and a direct caller
+of the flow gets ``SyncFailed`` raised. Nothing here logs, stores or emits message
 content, chat names or phone numbers.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import logging
 from typing import Any
 
 import structlog
@@ -33,6 +36,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 from prefect.tasks import exponential_backoff
 
 from kenny_wa import backoff, errors, logs, privacy
@@ -69,14 +73,11 @@ class TransientSyncFailure(Exception):
 
 
 class SyncFailed(Exception):
-    """The sync ended expired/conflict/ui_drift/error; raised after the artifact is published."""
+    """The sync ended expired/conflict/ui_drift/error: the data of the Failed states the task
+    and the flow return (so a direct caller gets it raised), never raised inside Prefect."""
 
     def __init__(self, summary: dict[str, Any]) -> None:
-        kind = summary.get("error_kind")
-        super().__init__(
-            f"whatsapp sync ended with status {summary.get('status')}"
-            + (f" ({kind}): {summary.get('error_message')}" if kind else "")
-        )
+        super().__init__(failure_message(summary))
         self.summary = summary
 
     def __reduce__(self):
@@ -85,6 +86,22 @@ class SyncFailed(Exception):
 
 # ---------------------------------------------------------------------------------------------
 # helpers (pure, or thin I/O) used by the tasks
+
+
+def failure_message(summary: dict[str, Any]) -> str:
+    """One line for the Failed state: the status, the kind, its fixed message (pure)."""
+    status, kind = summary.get("status"), summary.get("error_kind")
+    line = f"WhatsApp sync ended {status}"
+    if kind and kind != status:
+        line += f" ({kind})"
+    if summary.get("error_message"):
+        line += f": {summary['error_message']}"
+    return " ".join(line.split())
+
+
+def failed(summary: dict[str, Any]) -> Failed:
+    """A Failed state with one clear message and no traceback (an expected failure)."""
+    return Failed(message=failure_message(summary), data=SyncFailed(summary))
 
 
 def profile_resource_id(settings: Settings) -> str:
@@ -162,11 +179,38 @@ def summary_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"item": f"partial {chat.get('chat_id')}", "value": str(chat.get("reason"))})
     for ref in summary.get("deferred_chats") or []:
         rows.append({"item": f"deferred {ref}", "value": "unread"})
+    for chat in summary.get("limited_chats") or []:
+        rows.append({"item": f"limited {chat.get('chat_id')}", "value": str(chat.get("reason"))})
     return rows
 
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+class _ExpectedFailureFilter(logging.Filter):
+    """Drop Prefect's "exited with unexpected exception" traceback for a SyncFailed.
+
+    A flow run that ends in a Failed state has its exception re-raised by Prefect's engine
+    (run_flow returns the result), which logs it with a traceback. For an expected failure
+    the Failed state's one-line message already says everything, so that record is dropped.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, SyncFailed)
+
+
+_EXPECTED_FAILURE_FILTER = _ExpectedFailureFilter()
+
+
+def install_expected_failure_filter() -> None:
+    """Add the filter to every handler of Prefect's loggers (idempotent)."""
+    names = [n for n in logging.root.manager.loggerDict if n == "prefect" or n.startswith("prefect.")]
+    for logger in [logging.getLogger(), *(logging.getLogger(n) for n in names)]:
+        for handler in logger.handlers:
+            if _EXPECTED_FAILURE_FILTER not in handler.filters:
+                handler.addFilter(_EXPECTED_FAILURE_FILTER)
 
 
 def _load_run_settings() -> Settings:
@@ -189,16 +233,20 @@ def sync_task_timeout_seconds(settings: Settings) -> int:
 
 
 def _sync_or_last_failure(settings: Settings) -> dict[str, Any]:
-    """Run the sync task; after its retries are spent, the last attempt's summary."""
+    """Run the sync task; the summary of a failed one (after its retries) too."""
     try:
-        return sync_chats.with_options(timeout_seconds=sync_task_timeout_seconds(settings))(settings)
-    except TransientSyncFailure as exc:
+        outcome = sync_chats.with_options(timeout_seconds=sync_task_timeout_seconds(settings))(settings)
+    except (TransientSyncFailure, SyncFailed) as exc:
         return exc.summary
+    if isinstance(outcome, State):  # the task's own Failed state, handed back as is
+        return outcome.result(raise_on_failure=False).summary
+    return outcome
 
 
-def _finish(summary: dict[str, Any]) -> dict[str, Any]:
+def _finish(summary: dict[str, Any]) -> dict[str, Any] | Failed:
+    """The flow's return: the summary, or a Failed state carrying it."""
     if summary.get("status") not in COMPLETED_STATUSES:
-        raise SyncFailed(summary)
+        return failed(summary)
     return summary
 
 
@@ -242,9 +290,10 @@ def check_backoff(settings: Settings) -> dict[str, Any]:
 )
 def sync_chats(settings: Settings) -> dict[str, Any]:
     """Scrape the recent chats, persist messages, hash and save attachments (one browser)."""
-    from kenny_wa import sync
+    from kenny_wa import paths, sync
 
     try:
+        paths.ensure_usable_dirs(paths.sync_folders(settings))  # a bad folder: stop, write nothing
         summary = sync.run_sync(
             settings, on_session_expired=functools.partial(emit_session_expired, settings)
         )
@@ -254,6 +303,8 @@ def sync_chats(settings: Settings) -> dict[str, Any]:
     result = summary.as_dict()
     if summary.error_kind in TRANSIENT_KINDS:
         raise TransientSyncFailure(result)
+    if summary.status not in COMPLETED_STATUSES:
+        return failed(result)  # the task is Failed too, with one line and no traceback
     return result
 
 
@@ -272,7 +323,8 @@ def publish_summary(summary: dict[str, Any]) -> None:
 
 
 @flow(name=FLOW_NAME, description="Read-only sync of recent WhatsApp Web chats into PostgreSQL.")
-def whatsapp_sync() -> dict[str, Any]:
+def whatsapp_sync() -> dict[str, Any] | Failed:
+    install_expected_failure_filter()
     settings = _load_run_settings()
     with structlog.contextvars.bound_contextvars(flow_run_id=str(flow_run.get_id()), flow=FLOW_NAME):
         decision = check_backoff(settings)

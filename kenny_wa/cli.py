@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from kenny_wa import __version__, errors, logs, privacy
 from kenny_wa.config import Settings, describe, load_settings
@@ -30,15 +32,38 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import store
+    from kenny_wa import privacy, status_text, store
 
+    if args.chat_ref is not None:
+        return _resolve_chat_ref(args.chat_ref, settings)
     with store.connect(store.resolve_pg_url(settings)) as conn:
         status = store.status_summary(conn)
+        incomplete = [] if args.json else store.incomplete_chats(conn)
     if args.json:
         print(json.dumps(status, default=str, indent=2))
-    else:
-        for key, value in status.items():
-            print(f"{key}: {value}")
+    else:  # chat names go to the owner's terminal only, never to a log
+        print(status_text.render_status(status, incomplete, ref=privacy.refs_for(settings)))
+    return 0
+
+
+def _resolve_chat_ref(ref: str, settings: Settings) -> int:
+    """Print the chat a ref stands for (this installation's key, this database's chats)."""
+    from kenny_wa import privacy, store
+
+    ref = ref.strip()
+    if not privacy.REF.match(ref):
+        raise errors.ConfigError("--chat-ref", "a chat reference such as chat-0123456789ab", ref)
+    key = privacy.installation_key(settings.state_dir)
+    with store.connect(store.resolve_pg_url(settings)) as conn:
+        found = privacy.resolve_ref(ref, store.known_chat_ids(conn), key)
+        names = {c["chat_id"]: c["name"] for c in store.incomplete_chats(conn)}
+    if not found:
+        print(f"kenny-wa: no chat of this database has the reference {ref} under this "
+              "installation's key (KENNY_WA_STATE_DIR)", file=sys.stderr)
+        return 1
+    for chat_id in found:  # the owner's terminal only
+        name = names.get(chat_id)
+        print(f"{ref}: {chat_id}" + (f" ({name})" if name and name != chat_id else ""))
     return 0
 
 
@@ -67,18 +92,22 @@ def _cmd_login(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _record_paired(settings: Settings) -> None:
-    """Tell /health the session is back; pairing itself never depends on the database."""
+    """Tell /health the session is back (migrating a new database first); pairing itself
+    never depends on the database."""
     import psycopg
 
     from kenny_wa import store
 
     try:
-        with store.connect(settings, autocommit=True) as conn:
+        with store.connect(settings) as conn:
+            store.migrate(conn)
             store.record_paired(conn)
-    except (errors.KennyWaError, psycopg.Error, OSError):
+            conn.commit()
+    except (errors.KennyWaError, psycopg.Error, OSError) as exc:
+        why = str(exc) if isinstance(exc, errors.KennyWaError) else type(exc).__name__
         print(
-            "kenny-wa: paired, but the database could not be updated; /health shows the old "
-            "session status until the next sync.",
+            f"kenny-wa: paired, but the database could not be updated ({why}); /health shows "
+            "the old session status until the next sync.",
             file=sys.stderr,
         )
 
@@ -131,7 +160,10 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import jobs
+    from kenny_wa import extractors, jobs
+
+    if settings.image_processing_enabled and jobs.EXTRACTION_QUEUE in args.queues.split(","):
+        extractors.resolve_extractor()  # a wrong KENNY_WA_EXTRACTOR stops here (exit 2), not per job
 
     jobs.run_worker(settings, queues=tuple(args.queues.split(",")), wait=not args.once)
     return 0
@@ -150,10 +182,77 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return demo.run_demo(settings, scenario=args.scenario)
 
 
+def _cmd_deploy(args: argparse.Namespace, settings: Settings) -> int:
+    from kenny_wa import deploy
+
+    return deploy.run_deploy(settings)
+
+
 def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
     for variable, default, expected in describe():
         print(f"{variable}={default}\n    {expected}")
     return 0
+
+
+def how_to_run(program: str = "kenny-wa") -> str:
+    """How to type ``program`` of this installation in the user's shell, as printed in hints.
+
+    Its bare name when PATH finds this installation's copy; else its path (relative to the
+    working folder when it lies below it, e.g. ``.venv/bin/kenny-wa``), because a fresh clone's
+    venv is not on PATH and a bare name would answer "command not found".
+    """
+    here = Path(sys.executable).parent / program  # the venv's bin, not the resolved interpreter
+    if not here.exists():
+        return program
+    found = shutil.which(program)
+    if found and Path(found).resolve() == here.resolve():
+        return program
+    try:
+        return str(here.relative_to(Path.cwd()))
+    except ValueError:
+        return str(here)
+
+
+def activation_hint() -> str | None:
+    """``. .venv/bin/activate`` when this installation's commands are not on PATH, else None."""
+    activate = Path(sys.executable).parent / "activate"
+    if how_to_run() == "kenny-wa" or not activate.exists():
+        return None
+    return f". {how_to_run('activate')}"
+
+
+def _epilog() -> str:
+    kw = how_to_run()
+    lines = [
+        "first steps:",
+        f"  {kw} demo            # a full sync against the bundled replica (no real WhatsApp)",
+        f"  {kw} settings        # every setting, its default and expected form",
+        f"  {kw} login           # pair your phone (scan the QR code)",
+        f"  {kw} sync --once     # one read-only sync of the recent chats",
+    ]
+    hint = activation_hint()
+    if hint:
+        lines.append(f"(or run `{hint}` once, then type plain `kenny-wa`)")
+    return "\n".join(lines)
+
+
+def folders_used(command: str, settings: Settings, args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """(variable, folder) a command writes to: each is checked before the command starts."""
+    from kenny_wa.paths import sync_folders
+
+    used: list[tuple[str, Path]] = []
+    if command == "sync":
+        used.extend(sync_folders(settings, dry_run=args.dry_run))
+    elif command == "login":
+        used.append(("WHATSAPP_PROFILE_DIR", settings.profile_dir))
+        if args.qr_png is None:
+            used.append(("KENNY_WA_STATE_DIR", settings.state_dir))
+    if command in ("demo", "status") or (settings.uses_embedded_postgres and command in _DATABASE_COMMANDS):
+        used.append(("KENNY_WA_STATE_DIR", settings.state_dir))  # the embedded PostgreSQL's home
+    return list(dict.fromkeys(used))
+
+
+_DATABASE_COMMANDS = {"migrate", "status", "sync", "login", "extract", "worker", "health"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kenny-wa",
         description="Read-only WhatsApp Web ETL for Kenny. Settings come from environment "
         "variables: run `kenny-wa settings` to list them.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"kenny-wa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -173,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", _cmd_migrate, "apply missing database migrations (and Procrastinate's schema once)")
     p = add("status", _cmd_status, "session status, last successful sync, rows per table, pending jobs")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--chat-ref", default=None, metavar="chat-…",
+                   help="print the chat a reference from a log or artifact stands for")
     p = add("sync", _cmd_sync, "run one whole sync of the recent chats into PostgreSQL")
     p.add_argument("--once", action="store_true", help="run one sync and exit (the only mode)")
     p.add_argument("--json", action="store_true", help="print one JSON summary object")
@@ -204,13 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p = add("demo", _cmd_demo, "full sync against the replica on the embedded defaults, through Prefect")
     p.add_argument("--scenario", default="default")
+    add("deploy", _cmd_deploy, "register the Prefect deployment from prefect.yaml with these settings "
+        "(needs PREFECT_API_URL)")
     add("settings", _cmd_settings, "list every setting with its default and expected form")
     return parser
 
 
-def _path(value: str):
-    from pathlib import Path
-
+def _path(value: str) -> Path:
     return Path(value).expanduser()
 
 
@@ -225,6 +328,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     logs.configure(settings.log_level, settings.log_format)
     try:
+        from kenny_wa.paths import ensure_usable_dirs
+
+        ensure_usable_dirs(folders_used(args.command, settings, args))
         return args.handler(args, settings)
     except errors.KennyWaError as exc:
         print(f"kenny-wa: {exc}", file=sys.stderr)

@@ -40,9 +40,9 @@ class Settings:
     agent_thread_name: str | None = None
     agent_keywords: tuple[str, ...] = ("Kenny,", "@Kenny")
     image_processing_enabled: bool = False
-    attachments_dir: Path = Path("/data/attachments")
+    attachments_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("attachments_dir"))
     pg_url: str | None = None
-    profile_dir: Path = Path("/data/whatsapp_profile")
+    profile_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("profile_dir"))
     web_url: str = "https://web.whatsapp.com"
     scroll_min_interval_ms: int = 750
     selector_profile: str = "auto"
@@ -63,7 +63,7 @@ class Settings:
     revision_sweep_hours: int = 6  # 0: every run
     revision_window_hours: int = 60
     self_id: str = "me"
-    state_dir: Path = Path.home() / ".local" / "state" / "kenny-wa"
+    state_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("state_dir"))
     health_host: str = "127.0.0.1"
     health_port: int = 9109
     log_level: str = "INFO"
@@ -72,6 +72,12 @@ class Settings:
     @property
     def uses_embedded_postgres(self) -> bool:
         return self.pg_url is None
+
+
+def _default_dir(field: str, env: Mapping[str, str] | None = None) -> Path:
+    from kenny_wa.paths import default_dirs  # /data in the container, else the XDG folders
+
+    return default_dirs(env)[field]
 
 
 def _int(minimum: int, unit: str) -> Callable[[str], int]:
@@ -255,12 +261,27 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
             raise ConfigError(variable, parse.expected, raw if echo else None) from None  # type: ignore[attr-defined]
         if value is not None or field in {"agent_contact", "agent_thread_name", "pg_url"}:
             values[field] = value
+    for field in ("attachments_dir", "profile_dir", "state_dir"):
+        if field not in values:
+            values[field] = _default_dir(field, env)  # HOME/XDG_* of ``env``, not of the process
     values.update(overrides)
     return Settings(**values)
 
 
+# Variables read outside Settings, where they are used (the worker resolves them per job)
+READ_ELSEWHERE: tuple[tuple[str, str, str], ...] = (
+    ("KENNY_WA_EXTRACTOR", "",
+     "the extractor the worker calls when IMAGE_PROCESSING_ENABLED=true: a registered name "
+     "or module:callable"),
+    ("KENNY_WA_PG_URL", "",
+     "the Procrastinate app's database, for `procrastinate` commands run outside kenny-wa "
+     "(unset: PG_URL, else the embedded PostgreSQL)"),
+)
+
+
 def describe() -> list[tuple[str, str, str]]:
-    """(variable, default, expected form) for every setting: used by the README and --help."""
+    """(variable, default, expected form) for every variable kenny-wa reads: the README's
+    settings table and ``kenny-wa settings``."""
     defaults = Settings()
     rows = [("WHATSAPP_ENABLE_SENDING", "false", "false (true is refused: never sends)")]
     for variable, (field, parse, _echo) in ENVIRONMENT.items():
@@ -268,4 +289,5 @@ def describe() -> list[tuple[str, str, str]]:
         if isinstance(default, tuple):
             default = "|".join(default)
         rows.append((variable, "" if default is None else str(default), parse.expected))  # type: ignore[attr-defined]
+    rows.extend(READ_ELSEWHERE)
     return rows

@@ -173,19 +173,35 @@ def _print_summary(say, summary: dict[str, Any]) -> None:
     say(progress.render_summary(SyncSummary(**{k: v for k, v in summary.items() if k in fields})))
 
 
+def next_steps(settings: Settings, prefect_home: str | None) -> list[str]:
+    """The demo's "What to try next" lines, each runnable as printed in the user's shell."""
+    from kenny_wa.cli import activation_hint, how_to_run
+
+    kw, prefect = how_to_run("kenny-wa"), how_to_run("prefect")
+    where = f"{settings.health_host}:{settings.health_port}"
+    steps = [
+        (f"{kw} status", "session, last sync, rows, jobs"),
+        (f"{kw} health &", f"/health and /metrics on {where}"),
+        (f"curl -s {where}/health; curl -s {where}/metrics", ""),
+        (f"PREFECT_HOME={prefect_home} {prefect} server start",
+         "the Prefect UI with this run, at http://127.0.0.1:4200"),
+        (f"{kw} login", "pair your real phone (scan the QR), then"),
+        (f"{kw} sync --once", "a real sync of the last 30 days (read-only)"),
+    ]
+    width = max(len(command) for command, _ in steps) + 2
+    lines = [f"  {command.ljust(width)}# {note}" if note else f"  {command}" for command, note in steps]
+    hint = activation_hint()
+    if hint:
+        lines.append(f"  (or run `{hint}` once, then type plain `kenny-wa` and `prefect`)")
+    lines.append("  (the demo profile was paired with the replica only; real syncs use WHATSAPP_PROFILE_DIR)")
+    return lines
+
+
 def _print_next_steps(say, settings: Settings) -> None:
     say("")
     say("What to try next:")
-    say("  kenny-wa status                      # session, last sync, rows, jobs")
-    say("  kenny-wa health &                    # /health and /metrics on 127.0.0.1:9109")
-    say("  curl -s localhost:9109/health; curl -s localhost:9109/metrics")
-    say(
-        f"  PREFECT_HOME={os.environ.get('PREFECT_HOME')} prefect server start"
-        "   # the Prefect UI with this run, at http://127.0.0.1:4200"
-    )
-    say("  kenny-wa login                       # pair your real phone (scan the QR), then")
-    say("  kenny-wa sync --once                 # a real sync of the last 30 days (read-only)")
-    say("  (the demo profile was paired with the replica only; real syncs use WHATSAPP_PROFILE_DIR)")
+    for line in next_steps(settings, os.environ.get("PREFECT_HOME")):
+        say(line)
 
 
 def _exit_code(summary: dict[str, Any]) -> int:

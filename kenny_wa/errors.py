@@ -45,6 +45,15 @@ class SendingRefused(ConfigError):
         self.expected = "false"
 
 
+class UnusablePath(ConfigError):
+    """A configured folder cannot be used."""
+
+    def __init__(self, variable: str, path: object, problem: str) -> None:
+        KennyWaError.__init__(self, f"{variable}={path} is unusable: {problem}")
+        self.variable = variable
+        self.expected = "a folder this user can write to, with free space"
+
+
 class PartialSync(KennyWaError):
     """Some chats could not be read back to the lookback cutoff."""
 
@@ -112,6 +121,23 @@ class BrowserCrashed(KennyWaError):
 
     status = "browser_crashed"
     exit_code = 11
+
+
+class PageUnreachable(KennyWaError):
+    """WhatsApp Web could not be reached (network or WHATSAPP_WEB_URL)."""
+
+    status = "page_unreachable"
+    exit_code = 15
+
+    def __init__(self, host: str | None = None, net_error: str | None = None) -> None:
+        if host is None:
+            super().__init__()
+            return
+        why = f" ({net_error})" if net_error else ""
+        super().__init__(
+            f"WhatsApp Web is unreachable at {host}{why}: check this machine's network, "
+            "or WHATSAPP_WEB_URL"
+        )
 
 
 class PageTimeout(KennyWaError):

@@ -341,7 +341,11 @@ def make_handler(
         server_version = "kenny-wa-health"
         sys_version = ""
 
-        def do_GET(self) -> None:
+        def do_HEAD(self) -> None:  # monitors probe with HEAD: same status and headers, no body
+            self.do_GET(head=True)
+
+        def do_GET(self, head: bool = False) -> None:
+            self._head = head
             path = self.path.split("?", 1)[0]
             if path == "/health":
                 code, body = render_health(snapshot_fn(), now=clock(), interval_minutes=interval_minutes)
@@ -357,7 +361,8 @@ def make_handler(
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if not getattr(self, "_head", False):
+                self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("health_request", path=self.path.split("?", 1)[0])

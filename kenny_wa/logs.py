@@ -8,8 +8,10 @@ could hold message bodies or connection strings.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from collections.abc import Callable
 
 import structlog
 
@@ -45,12 +47,12 @@ def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
             structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback),
         ]
     structlog.configure(
-        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_shared_processors(), _wrap_readable],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(stream)
+    handler = logging.StreamHandler(_AboveLiveLine(stream))
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(foreign_pre_chain=_shared_processors(), processors=final)
     )
@@ -63,6 +65,71 @@ def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
     logger.setLevel(level.upper())
     logger.propagate = False
     _configured = True
+
+
+class _AboveLiveLine:
+    """The handler's stream: a log line clears the live progress line, prints, redraws it."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.render = None  # () -> str while a progress line is live on this stream
+
+    def write(self, text: str) -> int:
+        if self.render is None:
+            return self.stream.write(text)
+        self.stream.write("\r\x1b[2K" + text)
+        if text.endswith("\n"):
+            self.stream.write(self.render())
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+def live_line(stream, render) -> Callable[[], None]:
+    """Keep the line ``render()`` returns at the bottom of ``stream`` while log lines are
+    written above it; returns the function that ends it. A no-op for another stream."""
+    handler = _our_handler()
+    target = getattr(handler, "stream", None)
+    if not isinstance(target, _AboveLiveLine) or target.stream is not stream:
+        return lambda: None
+    target.render = render
+
+    def release() -> None:
+        target.render = None
+
+    return release
+
+
+def _our_handler() -> logging.Handler | None:
+    return next((h for h in logging.getLogger(ROOT_LOGGER).handlers if getattr(h, "_kenny_wa", False)), None)
+
+
+# keys other handlers (Prefect's API and console handlers) show on their own
+_RECORD_KEYS = {"event", "timestamp", "level", "logger", "exc_info", "stack_info", "_record", "_from_structlog"}
+
+
+class ReadableEvent(dict):
+    """structlog's event dict as the record's message. Our formatter reads it as the dict it
+    is; any other handler (Prefect ships ``kenny_wa`` lines to its UI) calls ``str()`` on it
+    and gets ``event key=value …`` instead of a dict repr."""
+
+    def __str__(self) -> str:
+        fields = " ".join(f"{k}={_value(v)}" for k, v in self.items() if k not in _RECORD_KEYS)
+        return f"{self.get('event', '')} {fields}".strip()
+
+
+def _value(value) -> str:
+    text = str(value)
+    return json.dumps(text) if (not text or any(c.isspace() or c in '"=' for c in text)) else text
+
+
+def _wrap_readable(logger, method_name, event_dict):
+    args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(logger, method_name, event_dict)
+    return (ReadableEvent(args[0]),), kwargs
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

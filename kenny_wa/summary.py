@@ -60,6 +60,9 @@ class SyncSummary:
     partial_chats: list[dict[str, str]] = dataclasses.field(default_factory=list)
     # chats whose messages were refused rather than stored, by guards.REFUSAL_REASONS reason
     refused_chats: dict[str, int] = dataclasses.field(default_factory=dict)
+    # chats read as far as WhatsApp Web allows (a limit already reported, e.g. the phone
+    # prompt): counted complete up to that limit, not a new problem (no effect on status)
+    limited_chats: list[dict[str, str]] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
     run_id: int | None = None
@@ -89,6 +92,9 @@ class SyncSummary:
         self.complete = False
         if self.status == "ok":
             self.status = "partial"
+
+    def add_limited(self, chat_id: str, reason: str) -> None:
+        self.limited_chats.append({"chat_id": chat_id, "reason": reason})
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

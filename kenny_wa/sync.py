@@ -18,9 +18,8 @@ from typing import Any
 
 import psycopg
 
-from kenny_wa import errors, logs, persist, store
+from kenny_wa import errors, logs, persist, privacy, store
 from kenny_wa.config import Settings
-from kenny_wa.privacy import chat_ref
 from kenny_wa.summary import SyncSummary
 
 log = logs.get_logger(__name__)
@@ -40,7 +39,7 @@ _SESSION_STATUS = {
 class Progress:
     """Counts for a person at a terminal; subclasses render them. The base class is silent."""
 
-    def chat_done(self, done: int, total: int, messages: int) -> None:  # pragma: no cover
+    def chat_done(self, done: int, total: int, messages: int, images: int = 0) -> None:  # pragma: no cover
         pass
 
     def close(self) -> None:  # pragma: no cover
@@ -108,7 +107,9 @@ def _run_locked(
     run_id = None
     newest_seen: dt.datetime | None = None
     tracker = scrape.ScrapeProgress()
+    chat_ref = None
     try:
+        chat_ref = privacy.refs_for(settings)  # this installation's keyed refs
         if not dry_run:
             run_id = store.start_run(conn, profile=str(settings.profile_dir), dry_run=False)
             _sweep_temp_files(settings)
@@ -129,14 +130,17 @@ def _run_locked(
                     saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
                     _add_batch(summary, saved)
                     refused = saved.refused
-                newest_seen = _count_batch(summary, batch, tracker, newest_seen, refused)
-                progress.chat_done(summary.chats_synced, tracker.chats_total, summary.messages_fetched)
+                newest_seen = _count_batch(summary, batch, tracker, newest_seen, cursors, chat_ref, refused)
+                progress.chat_done(
+                    summary.chats_synced, tracker.chats_total, summary.messages_fetched,
+                    summary.attachments_saved,
+                )
             summary.chats_opened = tracker.chats_opened
             summary.chats_total = tracker.chats_total
             summary.chats_swept = tracker.chats_swept
             summary.chats_retried = tracker.chats_retried
-            for chat_id, reason in tracker.still_partial:  # not reopened, still incomplete
-                summary.add_partial(chat_ref(chat_id), reason)
+            for chat_id, reason in tracker.still_partial:  # not reopened: a known limit, reported before
+                summary.add_limited(chat_ref(chat_id), reason)
     except errors.KennyWaError as exc:
         with contextlib.suppress(psycopg.Error):  # the connection may be the casualty
             conn.rollback()
@@ -146,7 +150,7 @@ def _run_locked(
             on_session_expired(exc.status)
     finally:
         progress.close()
-        _count_read_state(summary, tracker)
+        _count_read_state(summary, tracker, chat_ref)
     summary.seconds = round(time.monotonic() - started, 3)
     if run_id is not None:
         try:
@@ -175,18 +179,21 @@ class _Journal:
             _commit(self.conn)
 
 
-def _count_read_state(summary: SyncSummary, tracker) -> None:
+def _count_read_state(summary: SyncSummary, tracker, chat_ref: Callable[[str], str] | None) -> None:
     summary.chats_archived = tracker.chats_archived
     summary.deferred_unread = len(tracker.deferred)
-    summary.deferred_chats = [chat_ref(c) for c in tracker.deferred]
+    # chats are deferred only once the walk began, after the refs' key was read
+    summary.deferred_chats = [chat_ref(c) for c in tracker.deferred] if chat_ref is not None else []
     summary.unread_restored = tracker.restored
     summary.unread_restore_failed = tracker.restore_failed
 
 
-def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None,
+def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime | None, cursors, chat_ref,
                  refused: str | None = None):
     """Add one chat's counts to the summary; return the newest message time seen so far (a
     refused batch's times are not: they are what the guard would not store)."""
+    from kenny_wa.browser.scrape import known_partial
+
     summary.chats_total = tracker.chats_total
     summary.chats_opened = tracker.chats_opened
     summary.chats_synced += 1
@@ -195,7 +202,12 @@ def _count_batch(summary: SyncSummary, batch, tracker, newest_seen: dt.datetime 
         summary.add_partial(chat_ref(batch.chat.chat_id), refused)
         return newest_seen
     if not batch.complete:
-        summary.add_partial(chat_ref(batch.chat.chat_id), batch.partial_reason or "unknown")
+        reason = batch.partial_reason or "unknown"
+        if reason == known_partial(cursors.get(batch.chat.chat_id)):
+            # stopped again at the limit the last run already reported: not a new problem
+            summary.add_limited(chat_ref(batch.chat.chat_id), reason)
+        else:
+            summary.add_partial(chat_ref(batch.chat.chat_id), reason)
     newest = max((m.ts for m in batch.messages), default=None)
     if newest is not None and (newest_seen is None or newest > newest_seen):
         return newest

@@ -127,8 +127,8 @@ def wait_for_ready(page: Page, settings: Settings) -> AuthState:
 
     try:
         page.goto(settings.web_url, wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_MS)
-    except PlaywrightError:
-        raise errors.BrowserCrashed("WhatsApp Web could not be loaded.") from None
+    except PlaywrightError as exc:
+        raise launch.navigation_failure(exc, settings.web_url) from None
     budget_ms = settings.page_timeout_seconds * 1000
     takeovers = 0
     while True:

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -246,6 +247,21 @@ def translate(exc: Exception) -> errors.KennyWaError:
         # the page navigated under us (a reload, a logout): callers check where it landed
         return errors.PageReloaded()
     return errors.BrowserCrashed()
+
+
+_NET_ERROR = re.compile(r"\bnet::(ERR_[A-Z_]+)")
+
+
+def navigation_failure(exc: Exception, url: str) -> errors.KennyWaError:
+    """Why opening ``url`` failed: a network error names the host and Chromium's code only."""
+    found = _NET_ERROR.search(str(exc))
+    if found and found.group(1) != "ERR_ABORTED":  # ERR_ABORTED: the page navigated away itself
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or "?"
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return errors.PageUnreachable(host, f"net::{found.group(1)}")
+    return errors.BrowserCrashed("WhatsApp Web could not be loaded.")
 
 
 def is_navigation(exc: Exception) -> bool:

@@ -18,6 +18,7 @@ from kenny_wa.store.attachments import (
     upsert_attachment,
     waiting_queueing_locks,
 )
+from kenny_wa.store.chats import incomplete_chats, known_chat_ids
 from kenny_wa.store.db import (
     connect,
     ping,
@@ -70,7 +71,9 @@ __all__ = [
     "get_read_state",
     "get_run",
     "get_sync_state",
+    "incomplete_chats",
     "insert_extraction",
+    "known_chat_ids",
     "last_run",
     "mark_extraction_status",
     "metrics_snapshot",

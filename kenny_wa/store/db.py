@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
@@ -26,16 +27,43 @@ CONNECT_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "kenny-wa"
 
 
+# libpq reports a server's refusal at connect time as text only (no SQLSTATE): these say
+# what to do instead of "unreachable". The database or user name is never echoed.
+_CONNECT_REFUSALS = (
+    (re.compile(r'FATAL:\s+database ".*" does not exist'),
+     "PostgreSQL answered, but the database named in PG_URL does not exist: create it "
+     "(createdb) or fix PG_URL"),
+    (re.compile(r'FATAL:\s+(password authentication failed|role ".*" does not exist)'),
+     "PostgreSQL refused the login: check the user and password in PG_URL"),
+)
+# the schema kenny-wa expects is missing: the database was never migrated
+_NOT_MIGRATED = {"42P01", "3F000"}
+
+
 def translate(exc: psycopg.Error) -> errors.DatabaseUnavailable:
     """A content-free ``DatabaseUnavailable`` for a driver error (SQLSTATE kept as attribute)."""
-    if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
+    refusal = _connect_refusal(exc)
+    if refusal:
+        error = errors.DatabaseUnavailable(refusal)
+    elif isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
         error = errors.DatabaseUnavailable("PostgreSQL is unreachable")
+    elif exc.sqlstate in _NOT_MIGRATED:
+        error = errors.DatabaseUnavailable(
+            f"the database is not migrated (SQLSTATE {exc.sqlstate}): run `kenny-wa migrate` first"
+        )
     elif exc.sqlstate:
         error = errors.DatabaseUnavailable(f"PostgreSQL refused the operation (SQLSTATE {exc.sqlstate})")
     else:
         error = errors.DatabaseUnavailable()
     error.sqlstate = exc.sqlstate  # type: ignore[attr-defined]
     return error
+
+
+def _connect_refusal(exc: psycopg.Error) -> str | None:
+    if not isinstance(exc, psycopg.OperationalError) or exc.sqlstate is not None:
+        return None
+    text = str(exc)
+    return next((message for pattern, message in _CONNECT_REFUSALS if pattern.search(text)), None)
 
 
 def boundary(func: Callable[P, R]) -> Callable[P, R]:

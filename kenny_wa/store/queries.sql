@@ -469,3 +469,25 @@ CREATE DATABASE {name};
 -- Which of these Procrastinate queueing locks already have a job waiting (status todo).
 SELECT queueing_lock FROM procrastinate_jobs
 WHERE status = 'todo' AND queueing_lock = ANY(%(locks)s);
+
+-- status_incomplete_chats --
+-- Chats whose last sync did not reach the cutoff, newest activity first, with what the owner's
+-- own terminal may show as their name: the one recipient of a 1:1 chat's outgoing rows (the
+-- chat title), else the sender of its newest incoming row. Never logged.
+SELECT c.chat_id, c.partial_reason, c.last_synced_at,
+    (SELECT m.recipient_ids ->> 0 FROM messages m
+     WHERE m.platform = c.source AND m.thread_external_id = c.chat_id AND m.is_outgoing
+       AND jsonb_typeof(m.recipient_ids) = 'array' AND jsonb_array_length(m.recipient_ids) = 1
+     ORDER BY m.ts DESC LIMIT 1) AS outgoing_to,
+    (SELECT m.sender_id FROM messages m
+     WHERE m.platform = c.source AND m.thread_external_id = c.chat_id AND NOT m.is_outgoing
+     ORDER BY m.ts DESC LIMIT 1) AS last_sender
+FROM chat_cursors c
+WHERE c.source = %(source)s AND c.complete IS FALSE
+ORDER BY c.last_activity DESC NULLS LAST, c.chat_id;
+
+-- status_chat_ids --
+-- Every chat id kenny-wa knows (cursors and stored messages), to resolve a chat ref locally.
+SELECT chat_id FROM chat_cursors WHERE source = %(source)s
+UNION
+SELECT DISTINCT thread_external_id FROM messages WHERE platform = %(source)s;

@@ -34,7 +34,7 @@ import pytest
 
 from kenny_wa import health, store
 from kenny_wa.config import load_settings
-from kenny_wa.privacy import chat_ref
+from kenny_wa.privacy import refs_for
 
 pytestmark = [pytest.mark.prefect, pytest.mark.slow, pytest.mark.e2e]
 
@@ -159,11 +159,14 @@ def prefect_server(workdir: Path) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def deployed(prefect_server: dict[str, str], kenny_env: dict[str, str], workdir: Path) -> dict[str, str]:
-    """Create the pool and `prefect --no-prompt deploy --all` from the project's prefect.yaml."""
-    env = {**os.environ, **prefect_server, **kenny_env, "KENNY_WA_APP_DIR": str(ROOT)}
-    _prefect(["work-pool", "create", "kenny-wa", "--type", "process"], env)
-    _prefect(["--no-prompt", "deploy", "--all"], env, cwd=ROOT)
-    return env
+    """`kenny-wa deploy` with nothing exported (no interval, no project folder), from another
+    folder: it creates the pool and registers prefect.yaml's deployment with the defaults."""
+    bare = {k: v for k, v in os.environ.items()
+            if not k.startswith(("WHATSAPP_", "KENNY_WA_", "PREFECT_", "PG_URL", "ATTACHMENTS_DIR"))}
+    done = subprocess.run([str(BIN / "kenny-wa"), "deploy"], env={**bare, **prefect_server}, cwd=workdir,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, f"kenny-wa deploy failed:\n{done.stdout}\n{done.stderr}"
+    return {**os.environ, **prefect_server, **kenny_env}
 
 
 @pytest.fixture(scope="module")
@@ -260,13 +263,13 @@ def test_deployment_is_registered_as_declared(deployed):
     } or (dep["concurrency_options"]["collision_strategy"] == "CANCEL_NEW")
     assert dep["global_concurrency_limit"]["limit"] == 1
     (schedule,) = dep["schedules"]
-    assert schedule["schedule"]["rrule"].endswith("FREQ=MINUTELY;INTERVAL=60")
+    assert schedule["schedule"]["rrule"].endswith("FREQ=MINUTELY;INTERVAL=10")  # the spec's default
     assert schedule["schedule"]["timezone"] == "UTC"
     env = dep["job_variables"]["env"]
     assert env["PREFECT_LOGGING_EXTRA_LOGGERS"] == "kenny_wa"
 
 
-def test_run_syncs_replica_and_second_run_is_cancelled(deployed, worker, replica, pg_url):
+def test_run_syncs_replica_and_second_run_is_cancelled(deployed, worker, replica, pg_url, kenny_env):
     started = time.monotonic()
     first = _trigger(deployed)
     _wait_state(deployed, first, {"RUNNING"} | TERMINAL, worker)
@@ -295,6 +298,7 @@ def test_run_syncs_replica_and_second_run_is_cancelled(deployed, worker, replica
     # every expected message is stored, except in chats the run itself reported partial
     partial_refs = {c["chat_id"] for c in run[2]}
     missing = {ext for ext in expected if ext not in stored}
+    chat_ref = refs_for(load_settings(kenny_env))  # the key the flow run created in the worker's state
     assert all(chat_ref(expected[ext]) in partial_refs for ext in missing), missing
     assert len(missing) <= len(expected) // 10
 
@@ -330,13 +334,26 @@ def test_expired_session_fails_without_retry_emits_event_and_health_503(
     deployed, worker, replica, pg_url, kenny_env
 ):
     assert replica.expire() >= 0
+    worker_log = Path(kenny_env["KENNY_WA_STATE_DIR"]).parent / "worker.log"  # the worker fixture's
+    log_offset = worker_log.stat().st_size
     run_id = _trigger(deployed)
     final = _wait_state(deployed, run_id, TERMINAL, worker)
     assert final["type"] == "FAILED", final
+    expected = ("WhatsApp sync ended expired: The WhatsApp session is not logged in: pair again "
+                "with `kenny-wa login`.")
+    assert final["message"] == expected  # one clear line
 
     sync_tasks = [t for t in _task_runs(deployed, run_id) if t["name"].startswith("sync-chats")]
     assert len(sync_tasks) == 1
     assert sync_tasks[0]["run_count"] == 1, "an expired session must not be retried"
+    assert sync_tasks[0]["state"]["type"] == "FAILED" and sync_tasks[0]["state"]["message"] == expected
+
+    # no traceback for an expected failure: not in the worker's output, not in the run's logs
+    time.sleep(2)  # the worker writes the flow process's last lines after the state change
+    assert "Traceback" not in worker_log.read_text(errors="replace")[log_offset:]
+    with _api(deployed) as client:
+        run_logs = client.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200}).json()
+    assert run_logs and not [e for e in run_logs if "Traceback" in e["message"]]
 
     deadline = time.monotonic() + 30
     events: list[dict] = []
@@ -379,6 +396,15 @@ def test_expired_session_fails_without_retry_emits_event_and_health_503(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_prefect_deploy_all_still_works_with_the_variables_exported(deployed):
+    env = {**deployed, "KENNY_WA_APP_DIR": str(ROOT), "WHATSAPP_SYNC_INTERVAL_MINUTES": "60"}
+    _prefect(["--no-prompt", "deploy", "--all"], env, cwd=ROOT)
+    with _api(deployed) as client:
+        dep = client.get("/deployments/name/whatsapp-sync/scheduled").json()
+    (schedule,) = dep["schedules"]
+    assert schedule["schedule"]["rrule"].endswith("FREQ=MINUTELY;INTERVAL=60")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -129,6 +129,20 @@ def test_expired_session_fails_once_and_emits_the_event(flow_module, monkeypatch
     state = flow_module.whatsapp_sync(return_state=True)
     assert state.is_failed()
     assert len(calls) == 1
+    # an expected failure: one line, the summary as data, and the task itself Failed
+    assert state.message == (
+        "WhatsApp sync ended expired: The WhatsApp session is not logged in: pair again with `kenny-wa login`."
+    )
+    assert state.result(raise_on_failure=False).summary["status"] == "expired"
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    (sync_task,) = [t for t in tasks if t.name.startswith("sync-chats")]
+    assert sync_task.state.is_failed() and sync_task.state.message == state.message
     (event,) = flow_module.captured_events
     assert event["event"] == "kenny.whatsapp.session.expired"
     assert event["payload"] == {"status": "expired"}

@@ -195,7 +195,7 @@ class OnChat(sync.Progress):
         self.after, self.action, self.fired = after, action, False
         self.rows_at_event: int | None = None
 
-    def chat_done(self, done: int, total: int, messages: int) -> None:
+    def chat_done(self, done: int, total: int, messages: int, images: int = 0) -> None:
         if done == self.after and not self.fired:
             self.fired = True
             self.action()

@@ -49,7 +49,9 @@ def test_bad_input_scenario_is_stored_faithfully_or_rejected_with_reason(tmp_pat
     with rig("bad-input", tmp_path, db_url) as r:
         truth = r.replica.ground_truth()
         res = r.sync(timeout=180)
-        from kenny_wa.privacy import chat_ref
+        from kenny_wa.privacy import refs_for
+
+        chat_ref = refs_for(r.settings())
 
         long_chat = next(c["thread_external_id"] for c in truth["chats"] if c["title"] == "Long Message")
         assert res.code in (0, 3), res.summary

@@ -171,12 +171,13 @@ def test_error_texts_hold_no_content(db_conn):
     db_conn.rollback()
     assert_clean("a boundary error", _render(info.value), values)
     # every error kind, and every image rejection
-    kinds = [errors.ConfigError("PG_URL", "a URL"), errors.SendingRefused()]
+    kinds = [errors.ConfigError("PG_URL", "a URL"), errors.SendingRefused(),
+             errors.UnusablePath("ATTACHMENTS_DIR", "/srv/attachments", "it is a file, not a folder")]
     stack = [errors.KennyWaError]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls not in (errors.ConfigError, errors.SendingRefused, media.ImageRejected):
+        if cls not in (errors.ConfigError, errors.SendingRefused, errors.UnusablePath, media.ImageRejected):
             try:
                 kinds.append(cls())
             except TypeError:  # kinds with fixed arguments (a version, a variable)

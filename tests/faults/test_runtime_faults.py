@@ -351,7 +351,8 @@ def _attachment_states(url):
         return conn.execute("select status, reason from attachments order by id").fetchall()
 
 
-def test_attachments_folder_unwritable_then_retried(tmp_path, db_url):
+def test_attachments_folder_unwritable_stops_then_syncs_once_fixed(tmp_path, db_url):
+    """A file where ATTACHMENTS_DIR should be: exit 2 naming the variable, nothing touched."""
     blocker = tmp_path / "blocker"
     blocker.write_text("a regular file where a folder should be")
     target = blocker / "attachments"  # mkdir below a file fails even for root
@@ -359,12 +360,9 @@ def test_attachments_folder_unwritable_then_retried(tmp_path, db_url):
         url = as_url(db_url)
         truth = r.replica.ground_truth()
         first = r.sync()
-        assert first.code == 0, first.summary
-        assert_db_matches_truth(url, truth, cutoff_for())  # every message stored anyway
-        states = _attachment_states(url)
-        assert states and all(s["status"] == "failed" for s in states)
-        assert {s["reason"] for s in states} == {"write_failed", "corrupt"}
-        assert count(url, "procrastinate_jobs") == 0
+        assert first.code == 2, first.stderr[-1500:]
+        assert f"ATTACHMENTS_DIR={target} is unusable" in first.stderr
+        assert count(url, "sync_runs") == 0 and count(url, "messages") == 0
         blocker.unlink()  # now writable
         second = r.sync()
         assert second.code == 0, second.summary

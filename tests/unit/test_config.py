@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,7 @@ def test_defaults_follow_the_spec():
     assert s.lookback_days == 30
     assert s.interval_minutes == 10
     assert s.image_processing_enabled is False
-    assert s.attachments_dir == Path("/data/attachments")
-    assert s.profile_dir == Path("/data/whatsapp_profile")
+    # the folders depend on where it runs: tests/unit/test_paths.py
     assert s.web_url == "https://web.whatsapp.com"
     assert s.agent_keywords == ("Kenny,", "@Kenny")
     assert s.selector_profile == "auto"

@@ -145,10 +145,11 @@ def test_compose_services(compose: dict):
     assert "127.0.0.1:9109:9109" in services["whatsapp-worker"]["ports"]
 
 
-def test_compose_settings_exist_and_volumes_match(compose: dict):
+def test_compose_settings_exist_and_volumes_match(compose: dict, dockerfile: str):
     services = compose["services"]
+    image_env = {k: v.rstrip("\\").strip() for k, v in re.findall(r"\b([A-Z][A-Z0-9_]+)=(\S+)", dockerfile)}
     for name in ("migrate", "deploy", "whatsapp-worker", "procrastinate-worker"):
-        env = services[name]["environment"]
+        env = {**image_env, **services[name]["environment"]}  # the service's wins over the image's
         for key in env:
             if SETTING.match(key):
                 assert key in config.ENVIRONMENT or key in DEPLOY_ONLY, (name, key)
@@ -183,7 +184,7 @@ def test_compose_commands_exist(compose: dict):
     entry = (ROOT / "docker/worker-entrypoint.sh").read_text()
     assert "kenny-wa health" in entry and "prefect worker start --pool" in entry and "--type process" in entry
     deploy = (ROOT / "docker/deploy.sh").read_text()
-    assert "prefect work-pool create" in deploy and "prefect --no-prompt deploy --all" in deploy
+    assert "exec kenny-wa deploy" in deploy  # kenny_wa/deploy.py: pool if missing, then deploy --all
     initdb = (ROOT / "docker/initdb/01-prefect.sql").read_text()
     assert "CREATE DATABASE prefect" in initdb and "pg_trgm" in initdb
 
@@ -216,10 +217,10 @@ def test_skipped_summary_and_finish():
     assert "skipped: backoff" in skipped["error_message"]
     assert f._finish(skipped) is skipped
     for status in ("expired", "conflict", "ui_drift", "error"):
-        with pytest.raises(f.SyncFailed) as caught:
-            f._finish({"status": status, "error_kind": status, "error_message": "fixed"})
-        assert caught.value.summary["status"] == status
-        assert pickle.loads(pickle.dumps(caught.value)).summary["status"] == status
+        state = f._finish({"status": status, "error_kind": status, "error_message": "Fixed text."})
+        assert state.is_failed() and state.message == f"WhatsApp sync ended {status}: Fixed text."
+        assert isinstance(state.data, f.SyncFailed) and state.data.summary["status"] == status
+        assert pickle.loads(pickle.dumps(state.data)).summary["status"] == status
     assert pickle.loads(pickle.dumps(f.TransientSyncFailure({"error_kind": "x"}))).summary == {
         "error_kind": "x"
     }
