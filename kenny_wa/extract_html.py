@@ -1,8 +1,14 @@
 """Run the page extractor and parser on a saved page or fragment, without any network.
 
 ``extract_html`` loads the HTML into headless Chromium with ``page.set_content`` (all
-requests are refused), runs the very same ``extract_rows.js`` and ``parse`` code as a sync,
-and returns the messages. ``run_extract_html`` is the ``kenny-wa extract-html`` command.
+requests are refused, the document's own scripts never run), runs the very same
+``extract_rows.js`` and ``parse`` code as a sync, and returns the messages.
+``run_extract_html`` is the ``kenny-wa extract-html`` command.
+
+It takes what people save: a whole "Save page as" file, the ``#main`` pane, several rows, or
+one row copied out of the developer tools (with or without its ``[role=row]`` wrapper), of
+any era. A row's date comes from its own ``data-pre-plain-text`` or from a date separator in
+the document; a row with neither keeps ``ts=None``: a fragment carries no "now".
 """
 
 from __future__ import annotations
@@ -86,7 +92,8 @@ def extract_html_window(
         chromium = executable_path or launch.find_chromium(None, launch.playwright_chromium(pw))
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=list(CHROMIUM_ARGS))
         try:
-            context = browser.new_context(locale=locale, timezone_id=timezone, java_script_enabled=True)
+            # The saved page's own scripts stay off; page.evaluate still runs ours.
+            context = browser.new_context(locale=locale, timezone_id=timezone, java_script_enabled=False)
             context.route("**/*", lambda route: route.abort())
             page = context.new_page()
             page.set_content(html, wait_until="domcontentloaded")
@@ -104,6 +111,7 @@ def extract_html_window(
     ctx = parse.ParseContext(
         chat_id=chat_id, chat_title=chat_title, is_group=is_group, now=now, locale=locale,
         timezone=timezone, date_order=intl.date_order, hour_cycle=intl.hour_cycle,
+        stamp_anchors=False, keep_undated=True,
     )
     window = extract.parse_raw(raw, ctx, setting=setting)
     window.messages = parse.resolve_quoted_ids(window.messages)
@@ -118,12 +126,18 @@ def records_as_json(messages: Iterable[Message]) -> list[dict[str, Any]]:
             "is_outgoing": m.is_outgoing,
             "sender": m.sender,
             "text": m.text,
-            "ts": m.ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "ts": m.ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if m.ts else None,
             "kind": m.kind,
             "forwarded": m.forwarded,
             "deleted": m.deleted,
             "edited": m.edited,
             "quoted_text": m.quoted_text,
+            "sender_name": m.sender_name,
+            "document": (
+                {"filename": m.media.filename, "type": m.media.file_type, "pages": m.media.pages,
+                 "size": m.media.size}
+                if m.media is not None and m.kind == "document" else None
+            ),
         }
         for m in messages
     ]
@@ -135,7 +149,7 @@ def _table(messages: list[Message]) -> str:
         flags = "".join(f for f, on in (("F", m.forwarded), ("E", m.edited), ("D", m.deleted)) if on)
         text = (m.text or "").replace("\n", " ⏎ ")
         lines.append(
-            f"{m.ts.strftime('%Y-%m-%d %H:%M'):<17} {'out' if m.is_outgoing else 'in':<3} "
+            f"{m.ts.strftime('%Y-%m-%d %H:%M') if m.ts else '(no date)':<17} {'out' if m.is_outgoing else 'in':<3} "
             f"{m.kind:<8} {(m.sender or '')[:20]:<20} {flags + ' ' if flags else ''}{text[:80]}"
         )
     return "\n".join(lines)

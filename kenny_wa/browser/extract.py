@@ -84,6 +84,11 @@ def _era_of_rows(rows: list[dict[str, Any]]) -> str | None:
         return "p5"
     if any(r["tid"] or r["container"] for r in messages):
         return "p6"
+    # Bare ids without direction classes or test ids: the 2026 bubble (its wrapper, a tail,
+    # a "You:" label or a receipt) still says which era the rows come from.
+    if any(parse.is_message_row(r) and (r.get("bubble") or r["tail"] or r["prefix"] or r["receipt"])
+           for r in messages):
+        return "p6"
     if any(parse.is_message_row(r) for r in messages):
         raise errors.UiDrift()
     return None
@@ -103,6 +108,10 @@ def detect_profile(source: Page | Mapping[str, Any], *, setting: str = "auto") -
     era = _era_of_rows(rows)
     if era is None and not rows and raw.get("id_nodes"):
         raise errors.UiDrift()  # ids rendered, but no row container we know
+    if era is None and raw.get("rows_by") in selectors.ROWS_WITHOUT_WRAPPER:
+        raise errors.UiDrift()  # bare id carriers, none of them a message we recognise
+    if era is None and raw.get("ppt_nodes") and not any(r["row"] == "msg" for r in rows):
+        raise errors.UiDrift()  # message stamps rendered, but no row carries a message id
     return era or ERAS[0]
 
 

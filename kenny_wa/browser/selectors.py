@@ -36,6 +36,12 @@ def _ro(mapping: dict[str, Candidates]) -> Mapping[str, Candidates]:
 # --- message roles --------------------------------------------------------------------------
 # Keys are the names page_js/extract_rows.js reads from its argument (``arg.sel[key]``).
 
+# A row copied out of the page without its [role=row] wrapper: the outermost id carriers.
+ROWS_WITHOUT_WRAPPER: Candidates = (
+    '#main [data-testid^="conv-msg-"]:not([data-id] *):not([data-testid^="conv-msg-"] *)',
+    '#main [data-id]:not([data-id] *):not([data-testid^="conv-msg-"] *)',
+)
+
 _COMMON: dict[str, Candidates] = {
     # window level
     "main": ("#main",),
@@ -43,10 +49,13 @@ _COMMON: dict[str, Candidates] = {
         '#main [data-testid="conversation-panel-messages"] [role="row"]',
         '#main [role="row"]',
         "#main .message-list > .msg",
+        *ROWS_WITHOUT_WRAPPER,
     ),
     # message id carriers inside a row (IT-2026 trap: msg-container is nested; never union it)
     "msg_id": ('[data-testid^="conv-msg-"]', "[data-id]"),
     "msg_container": ('[data-testid="msg-container"]',),
+    # the bubble wrapper of every era (P4-P6), with or without direction classes
+    "bubble": (".focusable-list-item",),
     "virtualized_shell": ('[data-virtualized="true"]',),
     "pre_plain": ("[data-pre-plain-text]",),
     # time and meta
@@ -113,14 +122,16 @@ _COMMON: dict[str, Candidates] = {
         '[role=""] > span[dir="auto"]',
         '[role=""] > span',
     ),
-    # flags
-    "forwarded": (
-        '[data-testid="forwarded-header"]',
-        '[data-testid="forwarded"]',
+    # flags. "Forwarded" is the header, or a forward icon inside a label that says so: the
+    # same icon is on the hover "Forward" button of media bubbles, which marks nothing.
+    "forwarded": ('[data-testid="forwarded-header"]', '[data-testid="forwarded"]'),
+    "forwarded_icon": (
         '[data-icon="forward-refreshed"]',
         '[data-icon="forwarded"]',
+        '[data-icon="frequently-forwarded"]',
+        '[data-testid="forward-refreshed"]',
     ),
-    "deleted": ('[data-testid="recalled"]', '[data-icon="recalled"]'),
+    "deleted": ('[data-testid="recalled"]', '[data-icon="recalled"]', '[data-icon="recalled-refreshed"]'),
     "reactions": (
         '[data-testid="reaction-bubble"]',
         '[aria-label^="Reactions" i]',
@@ -172,19 +183,46 @@ _COMMON: dict[str, Candidates] = {
         '[data-testid="audio-download"]',
         '[data-icon^="document"]',
         '[data-icon^="doc-"]',
+        # P4/P5 document buttons: title 'Download "<file name>"' in the page's language
+        '[role="button"][title^="Download \\""]',
+        '[role="button"][title^="Baixar \\""]',
+        '[role="button"][title^="Descargar \\""]',
+        '[role="button"][title^="Herunterladen \\""]',
+        '[role="button"][title^="Télécharger \\""]',
+        '[role="button"][title^="Scarica \\""]',
     ),
     "document_name": (
         '[data-testid="document-name"]',
         '[data-testid^="document"] span[title]',
         "span[title]",
     ),
+    # the document's clickable box (its file name, type, pages and size are spans inside)
+    "document_box": ('[data-testid="document-thumb"]', '[role="button"][title]', '[role="button"]'),
     "sticker": (
         '[data-testid="sticker"]',
         '[data-testid^="sticker"]',
         '[aria-label="Sticker"]',
         '[aria-label="Figurinha"]',
+        '[aria-label="Pegatina"]',
         'img[alt="Sticker"]',
     ),
+    # images that may name a sticker in their alt text (matched with PATTERNS["sticker_alt"])
+    "alt_img": ("img[alt]",),
+    # Kinds no public capture shows yet (reference §2.7 lists them as unverified): the
+    # markers are the test ids / icons / labels of the same families as the verified ones.
+    "view_once": ('[data-testid^="view-once"]', '[data-icon^="view-once"]', '[aria-label*="view once" i]',
+                  '[aria-label*="visualização única" i]', '[aria-label*="ver una vez" i]'),
+    "contact": ('[data-testid="vcard-msg"]', '[data-testid^="vcard"]', '[data-icon^="vcard"]',
+                '[aria-label^="Contact card" i]', '[aria-label^="Cartão de contato" i]'),
+    "location": (
+        '[data-testid="location-msg"]',
+        '[data-testid^="live-location"]',
+        'a[href*="maps.google."]:not(.selectable-text *):not([data-testid="link-preview-container"] *)',
+        'a[href*="google.com/maps"]:not(.selectable-text *):not([data-testid="link-preview-container"] *)',
+        'img[src*="maps.googleapis.com"]',
+    ),
+    "poll": ('[data-testid="poll-msg"]', '[data-testid^="poll-"]', '[data-icon^="poll"]',
+             '[aria-label^="Poll" i]', '[aria-label^="Enquete" i]', '[aria-label^="Encuesta" i]'),
     # rows that are not messages
     "system": (
         '[data-testid="msg-notification-container"]',
@@ -265,7 +303,7 @@ P4 = _profile(
         "msg_id": ("[data-id]",),
         "rows": ('#main [role="row"]',),
         "receipt": ('[data-icon="msg-dblcheck"]', '[data-icon="msg-check"]', '[data-icon="msg-time"]'),
-        "forwarded": ('[data-icon="forward-refreshed"]',),
+        "forwarded_icon": ('[data-icon="forward-refreshed"]',),
     },
 )
 
@@ -289,7 +327,13 @@ def profile(name: str) -> SelectorProfile:
 
 
 # Regular expressions the extractor needs; kept loose (parse.py does the strict parsing).
-PATTERNS: Mapping[str, str] = _ro({"time": r"\d{1,2}[:.]\d{2}"})  # type: ignore[arg-type]
+PATTERNS: Mapping[str, str] = _ro(  # type: ignore[arg-type]
+    {
+        "time": r"\d{1,2}[:.]\d{2}",
+        # a sticker named by its image's alt text, as a word (JS flags "iu")
+        "sticker_alt": r"(?:^|[^\p{L}])(?:sticker|stickers|figurinha|pegatina|autocollant|çıkartma)(?:$|[^\p{L}])",
+    }
+)
 
 
 # --- page texts -----------------------------------------------------------------------------
@@ -302,6 +346,25 @@ TEXTS: Mapping[str, Candidates] = _ro(
         "receipt_labels": (" Read ", " Delivered ", " Sent ", " Pending ", " Lida ", " Entregue ",
                            " Enviada ", " Pendente ", " Letto ", " Consegnato ", " In attesa ",
                            " Leído ", " Entregado ", " Enviado ", " Pendiente "),
+        # the label beside a forward icon (compared whole, lower-cased)
+        "forwarded_labels": (
+            "forwarded", "forwarded many times", "encaminhada", "encaminhada com frequência",
+            "encaminhada várias vezes", "reenviado", "reenviado muchas veces", "weitergeleitet",
+            "häufig weitergeleitet", "transféré", "transféré plusieurs fois", "inoltrato",
+            "inoltrato molte volte", "iletildi", "çok kez iletildi", "已转发", "転送済み",
+        ),
+        # a deleted message's notice: the owner's own, and everyone else's (substrings)
+        "deleted_own": (
+            "you deleted this message", "você apagou esta mensagem", "eliminaste este mensaje",
+            "du hast diese nachricht gelöscht", "vous avez supprimé ce message",
+            "hai eliminato questo messaggio", "bu mesajı sildiniz", "你删除了此消息",
+        ),
+        "deleted_other": (
+            "this message was deleted", "essa mensagem foi apagada", "esta mensagem foi apagada",
+            "mensagem apagada", "se eliminó este mensaje", "este mensaje fue eliminado",
+            "diese nachricht wurde gelöscht", "ce message a été supprimé",
+            "questo messaggio è stato eliminato", "bu mesaj silindi", "此消息已删除",
+        ),
         "history_start": (
             "messages and calls are end-to-end encrypted",
             "messages are end-to-end encrypted",

@@ -43,10 +43,10 @@ def test_p6_direct_every_row() -> None:
          "Morning! ☀️\nAre we still on for Sunday?"),
         ("3A5C0FFEE11D0000AAAB", False, "Lena Fischer", utc(2026, 9, 12, 13, 42), "text",
          "Route is here: https://example.org/trails/ridge-loop"),
-        ("ACE0000000000000000000000000B001", True, None, utc(2026, 9, 16, 0, 5), "text",
+        ("ACE0000000000000000000000000B001", True, "Sam Carter", utc(2026, 9, 16, 0, 5), "text",
          "Yes! 10am at the north gate."),
-        ("ACE0000000000000000000000000B002", True, None, utc(2026, 9, 16, 0, 6), "voice", None),
-        ("ACE0000000000000000000000000B003", True, None, utc(2026, 9, 16, 0, 7), "sticker", None),
+        ("ACE0000000000000000000000000B002", True, "Sam Carter", utc(2026, 9, 16, 0, 6), "voice", None),
+        ("ACE0000000000000000000000000B003", True, "Sam Carter", utc(2026, 9, 16, 0, 7), "sticker", None),
         ("3A5C0FFEE11D0000AAAC", False, "Lena Fischer", utc(2026, 9, 17, 22, 30), "image",
          "View from the top"),
         ("3A5C0FFEE11D0000AAAD", False, "Lena Fischer", utc(2026, 9, 17, 22, 31), "video", None),
@@ -54,7 +54,7 @@ def test_p6_direct_every_row() -> None:
         ("3A5C0FFEE11D0000AAAF", False, "Lena Fischer", utc(2026, 9, 17, 22, 40), "deleted", None),
         ("3A5C0FFEE11D0000AAB0", False, "Lena Fischer", utc(2026, 9, 18, 15, 15), "text",
          "Perfect, see you there"),
-        ("ACE0000000000000000000000000B004", True, None, utc(2026, 9, 18, 15, 20), "document", None),
+        ("ACE0000000000000000000000000B004", True, "Sam Carter", utc(2026, 9, 18, 15, 20), "document", None),
     ]
     by_id = {m.external_id: m for m in w.messages}
     assert by_id["ACE0000000000000000000000000B002"].media.duration == "0:12"
@@ -78,11 +78,11 @@ def test_p6_group_senders_and_inheritance() -> None:
         ("3EB0AA11BB22CC33DD4401", False, "Bia Costa", utc(2026, 9, 17, 11, 20), "text",
          "Pode ser!\nLevo o lanche 🍌"),
         ("3EB0AA11BB22CC33DD4402", False, "Bia Costa", utc(2026, 9, 17, 11, 21), "voice", None),
-        ("A5F00000000000000000000000000C01", True, None, utc(2026, 9, 17, 12, 2), "text",
+        ("A5F00000000000000000000000000C01", True, "Sam Carter", utc(2026, 9, 17, 12, 2), "text",
          "Combinado, 7h na praça."),
         ("3EB0AA11BB22CC33DD4403", False, "Bia Costa", utc(2026, 9, 18, 10, 5), "text",
          "Previsão: sol o dia todo"),
-        ("A5F00000000000000000000000000C02", True, None, utc(2026, 9, 18, 10, 30), "deleted", None),
+        ("A5F00000000000000000000000000C02", True, "Sam Carter", utc(2026, 9, 18, 10, 30), "deleted", None),
     ]
     assert w.messages[0].sender_name == "Rafa"
     assert w.messages[5].forwarded
@@ -98,10 +98,10 @@ def test_p5_group() -> None:
          "First courgettes of the season 🥒🎉"),
         ("3EB0C0DE000000000000A2", False, "+44 7700 900123", utc(2026, 9, 14, 18, 46), "text",
          "Anyone want some?\nI have far too many."),
-        ("3A9F00000000000000B1", True, None, utc(2026, 9, 14, 19, 5), "text",
+        ("3A9F00000000000000B1", True, "Sam Carter", utc(2026, 9, 14, 19, 5), "text",
          "Yes please, two would be lovely"),
         ("3EB0C0DE000000000000C1", False, "Tom Reeve", utc(2026, 9, 16, 9, 2), "gif", None),
-        ("3A9F00000000000000B2", True, None, utc(2026, 9, 16, 9, 30), "image", "Plot 14 after the rain"),
+        ("3A9F00000000000000B2", True, "Sam Carter", utc(2026, 9, 16, 9, 30), "image", "Plot 14 after the rain"),
         ("3EB0C0DE000000000000C2", False, "+44 7700 900456", utc(2026, 9, 16, 9, 31), "sticker", None),
     ]
     assert w.messages[0].reactions == ("❤", "😂")
@@ -116,10 +116,10 @@ def test_p4_packed() -> None:
     assert table(w) == [
         ("3EB0D0D0D0D0D0D0D0D001", False, "Dana Brooks", utc(2026, 1, 10, 22, 54), "text",
          "Did you get the tickets?"),
-        ("3AF0F0F0F0F0F0F0F001", True, None, utc(2026, 1, 10, 23, 1), "text",
+        ("3AF0F0F0F0F0F0F0F001", True, "Sam Carter", utc(2026, 1, 10, 23, 1), "text",
          "Booking ref: QX-2291 & seats 14A/14B"),
         ("3EB0D0D0D0D0D0D0D0D002", False, "Dana Brooks", utc(2026, 1, 10, 23, 5), "video", None),
-        ("3AF0F0F0F0F0F0F0F002", True, None, utc(2026, 1, 10, 23, 6), "deleted", None),
+        ("3AF0F0F0F0F0F0F0F002", True, "Sam Carter", utc(2026, 1, 10, 23, 6), "deleted", None),
         ("3EB0D0D0D0D0D0D0D0D003", False, "Dana Brooks", utc(2026, 1, 11, 0, 15), "document", None),
         ("3EB0D0D0D0D0D0D0D0D004", False, "Dana Brooks", utc(2026, 1, 11, 0, 20), "text",
          "Gate closes 40 min before departure"),
@@ -143,10 +143,13 @@ def test_records_as_json_shape() -> None:
     w = run("p4_packed.html", "en-US", "UTC", "Dana Brooks")
     record = extract_html.records_as_json(w.messages)[1]
     assert record == {
-        "external_id": "3AF0F0F0F0F0F0F0F001", "is_outgoing": True, "sender": None,
+        "external_id": "3AF0F0F0F0F0F0F0F001", "is_outgoing": True,
         "text": "Booking ref: QX-2291 & seats 14A/14B", "ts": "2026-01-10T23:01:00Z", "kind": "text",
         "forwarded": True, "deleted": False, "edited": False, "quoted_text": None,
+        "sender": "Sam Carter", "sender_name": "Sam Carter", "document": None,
     }
+    assert extract_html.records_as_json(w.messages)[4]["document"] == {
+        "filename": "Itinerary.docx", "type": "DOCX", "pages": None, "size": None}
 
 
 def test_run_extract_html_prints(capsys: pytest.CaptureFixture[str]) -> None:

@@ -344,8 +344,8 @@ def test_direction_and_sender_inherit_within_a_block() -> None:
         raw(id="F5", ppt="[10:04 AM, 9/18/2026] Sam Carter: ", text="fwd", fwd=True),  # learned own name
     ])
     assert [(m.external_id, m.is_outgoing, m.sender) for m in result.messages] == [
-        ("F1", True, None), ("F2", True, None), ("F3", False, "Lena Fischer"),
-        ("F4", False, "Lena Fischer"), ("F5", True, None),
+        ("F1", True, "Sam Carter"), ("F2", True, "Sam Carter"), ("F3", False, "Lena Fischer"),
+        ("F4", False, "Lena Fischer"), ("F5", True, "Sam Carter"),
     ]
 
 
@@ -430,7 +430,7 @@ def test_kinds_and_fields() -> None:
     by_id = {m.external_id: m for m in result.messages}
     assert by_id["P1"].kind == "image" and by_id["P1"].text == "Caption here"
     assert by_id["P1"].media == MediaRef("image", "blob:https://web.whatsapp.com/x")
-    assert by_id["P2"].media == MediaRef("document", filename="plan.pdf")
+    assert by_id["P2"].media == MediaRef("document", filename="plan.pdf", file_type="PDF")
     assert by_id["P3"].media == MediaRef("voice", duration="0:37")
     assert (by_id["P4"].kind, by_id["P4"].deleted, by_id["P4"].text) == ("deleted", True, None)
     assert by_id["P5"].text == "see https://example.org/a?b=1"
