@@ -99,6 +99,8 @@ def extract_html_window(
             page.set_content(html, wait_until="domcontentloaded")
             intl = extract.read_page_intl(page)
             raw = extract.read_raw(page, setting)
+            # a saved page or #main pane names its chat in the header: the 1:1 sender
+            chat_title = chat_title or extract.read_header(page).title
         finally:
             browser.close()
     rows = extract.rows_of(raw)

@@ -15,9 +15,12 @@ Rules, beyond the spec's field list:
 * ``content_snippet``: the body or caption; ``None`` for deleted messages and media without
   a caption.
 * ``metadata``: structural facts only, never a second copy of content: kind, quoted id and
-  quoted sender (not the quoted text), forwarded/edited/deleted, sender display name, the
-  raw ``data-id``, the DOM era, the reaction emoji and ``agent_route`` (whether the agent
-  rules route the message to the agent queue; ``routes_to_agent(row)`` reads it).
+  quoted sender (not the quoted text), forwarded/edited/deleted, sender display name (for
+  the owner's messages, the profile name the page shows, while ``sender_id`` stays
+  ``self_id``), the raw ``data-id``, the DOM era, the reaction emoji and ``agent_route``
+  (whether the agent rules route the message to the agent queue; ``routes_to_agent(row)``
+  reads it); for a document, ``document`` = its file name, type, page count and size as the
+  bubble shows them.
 
 Every string is made storable: NUL is removed and lone UTF-16 surrogates become U+FFFD
 (psycopg refuses both).
@@ -103,7 +106,7 @@ def content_snippet(message: Message) -> str | None:
 
 def message_metadata(message: Message, *, agent_route: bool = False) -> dict[str, Any]:
     """The ``metadata`` jsonb: structural facts only (see the module docstring)."""
-    return {
+    meta: dict[str, Any] = {
         "kind": message.kind,
         "quoted_id": _clean_opt(message.quoted_id),
         "quoted_sender": _clean_opt(message.quoted_sender),
@@ -116,6 +119,13 @@ def message_metadata(message: Message, *, agent_route: bool = False) -> dict[str
         "reactions": [clean(r) for r in message.reactions],
         "agent_route": agent_route,
     }
+    if message.kind == "document" and message.media is not None:
+        doc = message.media
+        meta["document"] = {
+            "filename": _clean_opt(doc.filename), "type": _clean_opt(doc.file_type),
+            "pages": doc.pages, "size": _clean_opt(doc.size),
+        }
+    return meta
 
 
 def message_row(

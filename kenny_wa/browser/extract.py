@@ -165,7 +165,7 @@ def read_header(page: Page) -> HeaderInfo:
     """Title, subtitle and fiber chat JID of the open conversation (one evaluate)."""
     arg = {role: list(selectors.NAVIGATION[role]) for role in
            ("conversation_header", "header_title", "header_subtitle")}
-    raw = page.evaluate(load_js("read_header.js"), arg)
+    raw = page.evaluate(load_js("read_header.js"), arg) or {}  # None: no header rendered
     jid = raw.get("jid") or None
     return HeaderInfo(
         title=parse.strip_bidi(raw.get("title")) or None,

@@ -206,8 +206,15 @@ _COMMON: dict[str, Candidates] = {
         '[aria-label="Pegatina"]',
         'img[alt="Sticker"]',
     ),
-    # images that may name a sticker in their alt text (matched with PATTERNS["sticker_alt"])
+    # images that may name a sticker in their alt text (matched with PATTERNS["sticker_alt"]),
+    # unless inside a picture's box, where the alt is the photo's caption
     "alt_img": ("img[alt]",),
+    "picture_box": (
+        '[data-testid="image-thumb"]',
+        '[aria-label="Open picture"]',
+        '[aria-label="Abrir imagem"]',
+        '[aria-label="Abrir foto"]',
+    ),
     # Kinds no public capture shows yet (reference §2.7 lists them as unverified): the
     # markers are the test ids / icons / labels of the same families as the verified ones.
     "view_once": ('[data-testid^="view-once"]', '[data-icon^="view-once"]', '[aria-label*="view once" i]',

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -161,6 +163,246 @@ def test_run_extract_html_prints(capsys: pytest.CaptureFixture[str]) -> None:
     assert "6 message(s), era p5" in out
     assert extract_html.run_extract_html(FIXTURES / "missing.html", json=True, locale="en-GB",
                                          timezone="UTC") == 1
+
+
+# --- every kind, every form people save (fixtures written from the DOM reference) ------------
+
+
+def local(tz: str, *args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=zoneinfo.ZoneInfo(tz)).astimezone(dt.UTC)
+
+
+def saved(source: str | Path, locale: str, tz: str) -> extract.WindowResult:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium")
+    return extract_html.extract_html_window(source, locale=locale, timezone=tz, now=NOW)
+
+
+def fields(window: extract.WindowResult) -> list[tuple]:
+    """Every field a record is judged on: id, direction, sender, time, kind, text, flags."""
+    return [(m.external_id, m.is_outgoing, m.sender, m.ts, m.kind, m.text, m.forwarded, m.deleted)
+            for m in window.messages]
+
+
+CHI = "America/Chicago"
+P6_SAVED = [
+    ("3A1D0C000000000000K1", False, "Iris Novak", local(CHI, 2026, 9, 14, 9, 5), "document", None, False, False),
+    ("3A1D0C000000000000K2", False, "Iris Novak", local(CHI, 2026, 9, 14, 9, 6), "document", None, False, False),
+    ("ACE1D0C00000000000000000000000K3", True, "Sam Carter", local(CHI, 2026, 9, 14, 9, 12), "document",
+     "Signed copy, keep it handy", False, False),
+    ("ACE1D0C00000000000000000000000K4", True, "Sam Carter", local(CHI, 2026, 9, 14, 9, 13), "sticker", None,
+     False, False),
+    ("3A1D0C000000000000K5", False, "Iris Novak", local(CHI, 2026, 9, 14, 9, 20), "image", None, False, False),
+    ("3A1D0C000000000000K6", False, "Iris Novak", local(CHI, 2026, 9, 14, 9, 21), "image",
+     "Trailhead sign at dawn", True, False),
+    ("3A1D0C000000000000K7", False, "Iris Novak", local(CHI, 2026, 9, 15, 8, 2), "view_once", None, False, False),
+    ("3A1D0C000000000000K8", False, "Iris Novak", local(CHI, 2026, 9, 15, 8, 3), "contact", None, False, False),
+    ("ACE1D0C00000000000000000000000K9", True, "Sam Carter", local(CHI, 2026, 9, 15, 8, 10), "location", None,
+     False, False),
+    ("3A1D0C00000000000K10", False, "Iris Novak", local(CHI, 2026, 9, 15, 8, 15), "poll", "Saturday or Sunday?",
+     False, False),
+    ("3A1D0C00000000000K11", False, "Iris Novak", local(CHI, 2026, 9, 15, 8, 20), "deleted", None, False, True),
+    ("ACE1D0C0000000000000000000000K12", True, "Sam Carter", local(CHI, 2026, 9, 15, 16, 30), "deleted", None,
+     False, True),
+    ("3A1D0C00000000000K13", False, "Iris Novak", local(CHI, 2026, 9, 15, 16, 41), "text",
+     "Fire ban lifted from Friday", True, False),
+]
+
+
+def test_p6_saved_page_every_kind() -> None:
+    """A whole "Save page as" file: its scripts never run, its header names the chat."""
+    w = saved(FIXTURES / "p6_saved_page.html", "en-US", CHI)
+    assert w.profile == "p6" and not w.warnings
+    assert fields(w) == P6_SAVED
+    docs = {m.external_id[-2:]: m.media for m in w.messages if m.kind == "document"}
+    assert (docs["K1"].filename, docs["K1"].file_type, docs["K1"].pages, docs["K1"].size) == (
+        "trail-permits-2026.pdf", "PDF", 3, "245 kB")
+    assert (docs["K2"].filename, docs["K2"].file_type, docs["K2"].pages, docs["K2"].size) == (
+        "packing-list.docx", "DOCX", None, "18 kB")
+    assert (docs["K3"].filename, docs["K3"].pages, docs["K3"].size) == ("waiver-signed.pdf", 1, "1.2 MB")
+    own = [m for m in w.messages if m.is_outgoing]
+    assert {m.sender_name for m in own} == {"Sam Carter"}
+    assert {m.sender_name for m in w.messages if not m.is_outgoing} == {None}
+
+
+def test_p6_list_of_rows_without_separators_keeps_undated_rows_undated() -> None:
+    """Rows copied without the page around them: stamped rows keep their own time; a row with
+    only a clock time (no data-pre-plain-text, no separator) has ts None, never a guess."""
+    html = (FIXTURES / "p6_saved_page.html").read_text("utf-8")
+    rows = re.findall(r'(<div role="row">\s*<div tabindex="-1".*?\n        </div>\n)', html, re.S)
+    assert len(rows) == 13
+    w = saved("".join(rows), "en-US", CHI)
+    stamped = {"K2", "K3", "K6", "10", "13"}
+    assert [(m.external_id[-2:], m.ts is not None) for m in w.messages] == [
+        (r[0][-2:], r[0][-2:] in stamped) for r in P6_SAVED]
+    # Apart from the time, every field is what the whole page gives.
+    assert [f[:3] + f[4:] for f in fields(w)] == [r[:3] + r[4:] for r in P6_SAVED]
+    assert w.warnings == {"no_date": 8}
+
+
+LON = "Europe/London"
+
+
+def test_p4_main_pane_every_kind() -> None:
+    """The #main pane of the packed-id era: documents and stickers from their own markers, a
+    GIF whose hover forward icon is no forward, the owner's "You" label as its sender."""
+    w = saved(FIXTURES / "p4_main_kinds.html", "en-GB", LON)
+    assert w.profile == "p4" and w.chat_jid == "120363000000000001@g.us" and not w.warnings
+    noor, wes = "+44 7700 900301", "Wes Adeyemi"
+    assert [(m.external_id[-4:], *f[1:]) for m, f in zip(w.messages, fields(w), strict=True)] == [
+        ("P001", False, noor, local(LON, 2026, 9, 14, 9, 5), "document", "Notes for Sunday's route", False, False),
+        ("P002", False, noor, local(LON, 2026, 9, 14, 9, 6), "document", None, False, False),
+        ("P003", False, wes, local(LON, 2026, 9, 14, 9, 10), "sticker", None, False, False),
+        ("P004", True, None, local(LON, 2026, 9, 14, 9, 11), "sticker", None, False, False),
+        ("P005", False, wes, local(LON, 2026, 9, 14, 9, 30), "gif", None, False, False),
+        ("P006", False, noor, local(LON, 2026, 9, 14, 9, 45), "text", "Car park closes at 8pm on Sundays", True,
+         False),
+        ("P007", False, wes, local(LON, 2026, 9, 14, 10, 2), "deleted", None, False, True),
+        ("P008", True, "You", local(LON, 2026, 9, 14, 10, 3), "deleted", None, False, True),
+        ("P009", False, noor, local(LON, 2026, 9, 14, 10, 10), "voice", None, False, False),
+        ("P010", False, wes, local(LON, 2026, 9, 15, 7, 58), "video", None, False, False),
+        ("P011", False, wes, local(LON, 2026, 9, 15, 8, 1), "poll", "Café after the walk?", False, False),
+        ("P012", True, None, local(LON, 2026, 9, 15, 8, 5), "location", None, False, False),
+        ("P013", False, noor, local(LON, 2026, 9, 15, 8, 20), "contact", None, False, False),
+        ("P014", False, noor, local(LON, 2026, 9, 15, 8, 25), "view_once", None, False, False),
+    ]
+    first, second = w.messages[0].media, w.messages[1].media
+    assert (first.filename, first.file_type, first.pages, first.size) == ("route-notes.pdf", "PDF", 2, "88 kB")
+    assert (second.filename, second.file_type, second.size) == ("map-grid.png", "PNG", "1 MB")
+    assert w.messages[0].sender_name == "Noor" and w.messages[7].sender_name is None
+    assert w.messages[9].sender is not None and w.messages[2].media.blob_url.startswith("blob:")
+
+
+SAO = "America/Sao_Paulo"
+
+
+def test_p5_rows_in_portuguese() -> None:
+    """Several rows (no #main, no header): notices, labels and alt texts in pt-BR."""
+    w = saved(FIXTURES / "p5_rows_pt.html", "pt-BR", SAO)
+    assert w.profile == "p5" and not w.warnings
+    caio, sam = "Caio Prado", "Sam Carter"
+    assert [(m.external_id[-4:], *f[1:]) for m, f in zip(w.messages, fields(w), strict=True)] == [
+        ("R001", False, caio, local(SAO, 2026, 9, 15, 10, 0), "text", "Chego às 10h na estação", False, False),
+        ("R002", False, caio, local(SAO, 2026, 9, 15, 10, 5), "deleted", None, False, True),
+        ("0R03", True, sam, local(SAO, 2026, 9, 15, 10, 6), "deleted", None, False, True),
+        ("R004", False, caio, local(SAO, 2026, 9, 15, 10, 12), "text", "Horários novos do trem a partir de outubro",
+         True, False),
+        ("0R05", True, sam, local(SAO, 2026, 9, 15, 10, 13), "sticker", None, False, False),
+        ("R006", False, caio, local(SAO, 2026, 9, 15, 10, 20), "document", None, False, False),
+        ("0R07", True, sam, local(SAO, 2026, 9, 15, 10, 30), "text", "Perfeito, obrigado!", False, False),
+        ("R008", False, caio, local(SAO, 2026, 9, 15, 10, 31), "voice", None, False, False),
+    ]
+    doc = w.messages[5].media
+    assert (doc.filename, doc.file_type, doc.size) == ("orcamento-viagem.xlsx", "XLSX", "12 kB")
+
+
+@pytest.mark.parametrize(("name", "locale", "tz", "expected"), [
+    # the [data-id] node alone, P6 group row of an unsaved member
+    ("p6_row.html", "en-US", "America/New_York",
+     ("3A6E0000000000000001", False, "+1 555 010 0142", local("America/New_York", 2026, 9, 16, 19, 58), "text",
+      "Bus leaves at 6 sharp 🚌", False, False)),
+    # the [data-id] node alone, P5 voice message: no stamp of its own, so no date
+    ("p5_row.html", "en-GB", LON,
+     ("3EB0B5000000000000V001", False, None, None, "voice", None, False, False)),
+    # one [role=row] of the packed era: the owner's document with a caption
+    ("p4_row.html", "en-US", "America/New_York",
+     ("3AF0A4000000000R0W1", True, "Sam Carter", local("America/New_York", 2026, 2, 27, 15, 7), "document",
+      "Draft with your comments folded in", False, False)),
+])
+def test_one_row_copied_out_of_the_page(name: str, locale: str, tz: str, expected: tuple) -> None:
+    w = saved(FIXTURES / name, locale, tz)
+    assert fields(w) == [expected]
+    assert w.profile == name[:2]
+
+
+def test_one_row_json_record_has_null_time() -> None:
+    w = saved(FIXTURES / "p5_row.html", "en-GB", LON)
+    record = extract_html.records_as_json(w.messages)[0]
+    assert record["ts"] is None and record["kind"] == "voice" and record["is_outgoing"] is False
+
+
+def test_unrecognisable_rows_are_drift_but_one_recognisable_row_is_enough() -> None:
+    with pytest.raises(errors.UiDrift):
+        saved('<div data-id="X1"><p>hello</p></div>', "en-US", "UTC")
+    with pytest.raises(errors.UiDrift):  # stamps, but nothing carries a message id
+        saved('<div role="row"><div data-pre-plain-text="[1:00 PM, 9/1/2026] A: ">'
+                '<span class="selectable-text">hi</span></div></div>', "en-US", "UTC")
+    one = (FIXTURES / "p6_row.html").read_text("utf-8")
+    w = saved('<div data-id="X1"><p>hello</p></div>' + one, "en-US", "UTC")
+    assert [m.external_id for m in w.messages] == ["3A6E0000000000000001"]
+
+
+# --- the shared captures of the live page (../shared beside the project; skipped without) ----
+
+CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "wa-web-captures" / "sanand0_tools"
+
+
+def sha(text: str | None) -> str | None:
+    return hashlib.sha256(text.encode()).hexdigest()[:10] if text else None
+
+
+# Read by hand from each capture; no name or text is copied: per message (outgoing, kind,
+# has a sender, text hash, UTC time or None, forwarded, deleted, reactions, has a quote).
+# The 2025 conversation's dates are ambiguous (10/12 and 12/10): the en-US reading is the
+# chronological one. Rows with a clock time but no stamp and no separator have no date.
+CAPTURE_EXPECTED: dict[str, tuple[str, str, list[tuple]]] = {
+    "__fixtures___conversation.2025-10-12_09e1480.html": ("en-US", "p4", [
+        (False, "text", True, "271c78c4ed", "2025-10-12T09:12:00Z", False, False, 0, False),
+        (False, "text", True, "4ae2471cff", None, False, False, 2, False),
+        (False, "text", True, "a26faf6aa7", "2025-12-10T04:32:00Z", False, False, 0, True),
+        (False, "gif", True, None, None, False, False, 0, True),  # its hover "forward-refreshed" is no forward
+    ]),
+    "__fixtures___conversation.2025-12-15_6b6ac52.html": ("en-US", "p4", [
+        (False, "text", True, "271c78c4ed", "2025-10-12T09:12:00Z", False, False, 0, False),
+        (False, "text", True, "4ae2471cff", None, False, False, 2, False),
+        (False, "deleted", True, None, None, False, True, 0, False),  # recalled: no time at all
+        (False, "text", True, "a26faf6aa7", "2025-12-10T04:32:00Z", False, False, 0, True),
+        (False, "gif", True, None, None, False, False, 0, True),
+    ]),
+    "test-messages.html": ("en-GB", "p4", [
+        (False, "text", True, "23809d100e", "2026-03-22T13:52:00Z", False, False, 0, False),
+        (False, "text", True, "062786d191", "2026-03-22T14:28:00Z", False, False, 1, False),
+        (False, "text", True, "02eb7bc21c", "2026-03-24T15:24:00Z", False, False, 0, False),
+        (False, "text", True, "cc8fd9eb7f", "2026-03-24T15:28:00Z", False, False, 1, True),
+        (True, "text", True, "b0e4f6d6af", "2025-12-14T20:05:00Z", False, False, 0, True),  # the owner, named
+        (False, "deleted", True, None, "2025-12-14T20:07:00Z", False, True, 0, False),
+        (False, "text", True, "46bbc0b513", "2025-12-14T21:12:00Z", False, False, 0, False),
+        (False, "image", True, None, "2026-03-24T14:20:00Z", False, False, 0, False),
+        (False, "voice", True, None, "2026-03-25T11:20:00Z", False, False, 0, False),
+    ]),
+    "test-messages-2026-04.html": ("en-GB", "p5", [
+        (False, "text", True, "3d912b946d", "2026-04-18T13:32:00Z", False, False, 0, False),
+        (True, "text", True, "842b5ef6f4", "2026-04-19T20:05:00Z", False, False, 0, False),
+    ]),
+    "test-messages-2026-05-10.html": ("en-GB", "p5", [
+        (False, "text", True, "2eacad4292", "2026-05-10T12:19:00Z", False, False, 1, False),
+        (False, "text", True, "1e1381bb5b", "2026-05-10T13:57:00Z", False, False, 1, True),
+        (False, "text", True, "bc47ba7976", "2026-05-10T14:14:00Z", False, False, 1, True),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURE_EXPECTED))
+def test_shared_capture(name: str) -> None:
+    path = CAPTURES / name
+    if not path.exists():
+        pytest.skip("the shared captures are not beside the project")
+    locale, era, expected = CAPTURE_EXPECTED[name]
+    w = saved(path, locale, "UTC")
+    assert w.profile == era
+    got = [
+        (m.is_outgoing, m.kind, m.sender is not None, sha(m.text),
+         m.ts.strftime("%Y-%m-%dT%H:%M:%SZ") if m.ts else None,
+         m.forwarded, m.deleted, len(m.reactions), m.quoted_text is not None)
+        for m in w.messages
+    ]
+    assert got == expected
+
+
+def test_every_shared_capture_is_checked() -> None:
+    if not CAPTURES.is_dir():
+        pytest.skip("the shared captures are not beside the project")
+    assert {p.name for p in CAPTURES.glob("*.html")} <= set(CAPTURE_EXPECTED)
 
 
 # --- on a live page -------------------------------------------------------------------------

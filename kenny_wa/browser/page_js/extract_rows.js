@@ -184,7 +184,8 @@
     if (!J.alt_img) return false;
     for (const n of row.querySelectorAll(J.alt_img)) {
       if (inQuote(n, row) || (J.emoji && n.matches(J.emoji))) continue;
-      if (J.image && n.closest(J.image) && row.contains(n.closest(J.image))) continue;
+      const box = J.picture_box ? n.closest(J.picture_box) : null;
+      if (box && row.contains(box)) continue;
       if (stickerAltRe.test(n.getAttribute('alt') || '')) return true;
     }
     return false;
