@@ -470,6 +470,11 @@ def test_pinned_profile_and_drift(page) -> None:
         extract.detect_profile(page)
     page.set_content('<div id="main"></div>')
     assert extract.detect_profile(page) == "p6"
+    # bare ids with neither direction classes nor test ids: the 2026 bubble names the era
+    page.set_content('<div id="main"><div role="row"><div data-id="ABC123"><div class="focusable-list-item">'
+                     '<span data-icon="tail-in"></span><div data-pre-plain-text="[1:00 PM, 9/1/2026] A: ">'
+                     '<span class="selectable-text">hi</span></div></div></div></div></div>')
+    assert extract.detect_profile(page) == "p6"
 
 
 def test_every_selector_is_valid_css(page) -> None:

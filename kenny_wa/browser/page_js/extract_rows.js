@@ -252,13 +252,14 @@
     }
     const prefixEl = first(row, 'prefix_label', true);
     let media = mediaKinds.find((k) => flags.has(k)) || '';
-    if ((!media || media === 'image') && stickerAltOf(row)) media = 'sticker';
-    const durEl = media === 'voice' || media === 'video' ? first(row, 'voice_duration', true) : null;
-    const docEl = media === 'document' ? first(row, 'document_name', true) : null;
     const textEl = first(row, 'text', true);
+    // Only a bubble without a body (or a bare picture) can be a sticker named by its alt text.
+    if (((!media && !textEl) || media === 'image') && stickerAltOf(row)) media = 'sticker';
     // The deleted notice is plain text (no selectable body); quoted blocks never hold it here.
     const delText = flags.has('deleted') || (!textEl && !media && !quotedEl) ? deletedTextOf(row) : '';
     const [docTitle, docInfo] = media === 'document' ? documentOf(row) : ['', []];
+    const durEl = media === 'voice' || media === 'video' ? first(row, 'voice_duration', true) : null;
+    const docEl = media === 'document' ? first(row, 'document_name', true) : null;
     const captionEl = media ? first(row, 'caption', true) : null;
     const reactions = [];
     if (J.reactions) {
