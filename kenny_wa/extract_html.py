@@ -14,6 +14,8 @@ the document; a row with neither keeps ``ts=None``: a fragment carries no "now".
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import json as jsonlib
 import re
 import sys
@@ -33,15 +35,48 @@ CHROMIUM_ARGS = (
     "--no-first-run",
     "--disable-sync",
 )
-_HAS_MAIN = re.compile(r"""\bid\s*=\s*["']?main\b""", re.I)
+_HAS_MAIN = re.compile(r"""\bid\s*=\s*(?:"main"|'main'|main[\s>])""", re.I)
 _HAS_HTML = re.compile(r"<html[\s>]", re.I)
+_HEADER_LINE = re.compile(r"[\w-]+:|\s")
+_MIME_HEADERS = re.compile(r"^MIME-Version:.*^Content-Type:\s*multipart/|^Content-Type:\s*multipart/.*^MIME-Version:",
+                           re.I | re.M | re.S)
+
+
+class NotHtml(ValueError):
+    """The file is neither HTML text (UTF-8 / UTF-16) nor a single-file (MHTML) saved page."""
+
+
+def decode_saved(data: bytes) -> str:
+    """A saved page's bytes → its HTML: UTF-8 or UTF-16 text (BOM-marked), or the HTML part of
+    a "Webpage, Single File" (.mhtml) save."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise NotHtml("not UTF-8 or UTF-16 text") from exc
+    headers = re.split(r"\r?\n\r?\n", text[:8192], maxsplit=1)[0]
+    if _MIME_HEADERS.search(headers) and all(_HEADER_LINE.match(line) for line in headers.splitlines()):
+        return _mhtml_html(data)
+    return text
+
+
+def _mhtml_html(data: bytes) -> str:
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+    raise NotHtml("a MIME (MHTML) file without an HTML part")
 
 
 def _document(path_or_html: str | Path) -> str:
     if isinstance(path_or_html, Path) or (
         "<" not in str(path_or_html) and Path(str(path_or_html)).exists()
     ):
-        html = Path(path_or_html).read_text("utf-8")
+        html = decode_saved(Path(path_or_html).read_bytes())
     else:
         html = str(path_or_html)
     if _HAS_MAIN.search(html):
@@ -158,12 +193,17 @@ def _table(messages: list[Message]) -> str:
 
 
 def run_extract_html(path: str | Path, json: bool, locale: str, timezone: str) -> int:
-    """``kenny-wa extract-html FILE``: print the records; 0 ok, 1 file unreadable, 6 drift."""
+    """``kenny-wa extract-html FILE``: print the records; 0 ok, 1 file unreadable, 2 not a
+    saved page, 6 drift."""
     try:
         window = extract_html_window(Path(path), locale=locale, timezone=timezone)
     except OSError:
         print("cannot read the file", file=sys.stderr)
         return 1
+    except NotHtml as exc:
+        print(f"FILE must be a saved WhatsApp Web page or fragment (HTML or .mhtml): {exc}",
+              file=sys.stderr)
+        return 2
     except errors.UiDrift as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code

@@ -91,6 +91,8 @@ def _era_of_rows(rows: list[dict[str, Any]]) -> str | None:
         return "p6"
     if any(parse.is_message_row(r) for r in messages):
         raise errors.UiDrift()
+    if any(r["row"] == "system" and r["tid"] for r in rows):
+        return "p6"  # only notices, but with conv-msg- test ids
     return None
 
 
@@ -108,7 +110,9 @@ def detect_profile(source: Page | Mapping[str, Any], *, setting: str = "auto") -
     era = _era_of_rows(rows)
     if era is None and not rows and raw.get("id_nodes"):
         raise errors.UiDrift()  # ids rendered, but no row container we know
-    if era is None and raw.get("rows_by") in selectors.ROWS_WITHOUT_WRAPPER:
+    if era is None and raw.get("rows_by") in selectors.ROWS_WITHOUT_WRAPPER and not any(
+        r["row"] == "system" for r in rows
+    ):
         raise errors.UiDrift()  # bare id carriers, none of them a message we recognise
     if era is None and raw.get("ppt_nodes") and not any(r["row"] == "msg" for r in rows):
         raise errors.UiDrift()  # message stamps rendered, but no row carries a message id

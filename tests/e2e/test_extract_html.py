@@ -315,6 +315,14 @@ def test_one_row_copied_out_of_the_page(name: str, locale: str, tz: str, expecte
     assert w.profile == name[:2]
 
 
+def test_single_file_mhtml_save(tmp_path: Path) -> None:
+    from tests.unit.test_extract_html_input import mhtml
+
+    path = tmp_path / "WhatsApp.mhtml"
+    path.write_bytes(mhtml((FIXTURES / "p6_saved_page.html").read_text("utf-8")))
+    assert fields(saved(path, "en-US", CHI)) == P6_SAVED
+
+
 def test_one_row_json_record_has_null_time() -> None:
     w = saved(FIXTURES / "p5_row.html", "en-GB", LON)
     record = extract_html.records_as_json(w.messages)[0]
