@@ -38,8 +38,10 @@ CHROMIUM_ARGS = (
 _HAS_MAIN = re.compile(r"""\bid\s*=\s*(?:"main"|'main'|main[\s>])""", re.I)
 _HAS_HTML = re.compile(r"<html[\s>]", re.I)
 _HEADER_LINE = re.compile(r"[\w-]+:|\s")
-_MIME_HEADERS = re.compile(r"^MIME-Version:.*^Content-Type:\s*multipart/|^Content-Type:\s*multipart/.*^MIME-Version:",
-                           re.I | re.M | re.S)
+_MIME_HEADERS = re.compile(
+    r"^MIME-Version:.*^Content-Type:\s*multipart/|^Content-Type:\s*multipart/.*^MIME-Version:",
+    re.I | re.M | re.S,
+)
 
 
 class NotHtml(ValueError):
@@ -186,7 +188,8 @@ def _table(messages: list[Message]) -> str:
         flags = "".join(f for f, on in (("F", m.forwarded), ("E", m.edited), ("D", m.deleted)) if on)
         text = (m.text or "").replace("\n", " ⏎ ")
         lines.append(
-            f"{m.ts.strftime('%Y-%m-%d %H:%M') if m.ts else '(no date)':<17} {'out' if m.is_outgoing else 'in':<3} "
+            f"{m.ts.strftime('%Y-%m-%d %H:%M') if m.ts else '(no date)':<17} "
+            f"{'out' if m.is_outgoing else 'in':<3} "
             f"{m.kind:<8} {(m.sender or '')[:20]:<20} {flags + ' ' if flags else ''}{text[:80]}"
         )
     return "\n".join(lines)

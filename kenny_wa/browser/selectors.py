@@ -338,7 +338,9 @@ PATTERNS: Mapping[str, str] = _ro(  # type: ignore[arg-type]
     {
         "time": r"\d{1,2}[:.]\d{2}",
         # a sticker named by its image's alt text, as a word (JS flags "iu")
-        "sticker_alt": r"(?:^|[^\p{L}])(?:sticker|stickers|figurinha|pegatina|autocollant|çıkartma)(?:$|[^\p{L}])",
+        "sticker_alt": (
+            r"(?:^|[^\p{L}])(?:sticker|stickers|figurinha|pegatina|autocollant|\u00e7\u0131kartma)(?:$|[^\p{L}])"
+        ),
     }
 )
 
@@ -358,13 +360,13 @@ TEXTS: Mapping[str, Candidates] = _ro(
             "forwarded", "forwarded many times", "encaminhada", "encaminhada com frequência",
             "encaminhada várias vezes", "reenviado", "reenviado muchas veces", "weitergeleitet",
             "häufig weitergeleitet", "transféré", "transféré plusieurs fois", "inoltrato",
-            "inoltrato molte volte", "iletildi", "çok kez iletildi", "已转发", "転送済み",
+            "inoltrato molte volte", "iletildi", "\u00e7ok kez iletildi", "已转发", "転送済み",
         ),
         # a deleted message's notice: the owner's own, and everyone else's (substrings)
         "deleted_own": (
             "you deleted this message", "você apagou esta mensagem", "eliminaste este mensaje",
             "du hast diese nachricht gelöscht", "vous avez supprimé ce message",
-            "hai eliminato questo messaggio", "bu mesajı sildiniz", "你删除了此消息",
+            "hai eliminato questo messaggio", "bu mesaj\u0131 sildiniz", "你删除了此消息",
         ),
         "deleted_other": (
             "this message was deleted", "essa mensagem foi apagada", "esta mensagem foi apagada",

@@ -129,9 +129,11 @@ def test_metadata_holds_structure_not_content():
 def test_document_metadata_and_the_owners_name():
     doc = MediaRef("document", filename="plan\x00.pdf", file_type="PDF", pages=3, size="1.2 MB")
     row = mapping.message_row(msg(kind="document", media=doc, text=None), ONE, SETTINGS)
-    assert row["metadata"]["document"] == {"filename": "plan.pdf", "type": "PDF", "pages": 3, "size": "1.2 MB"}
+    assert row["metadata"]["document"] == {
+        "filename": "plan.pdf", "type": "PDF", "pages": 3, "size": "1.2 MB"}
     assert "document" not in mapping.message_row(msg(), ONE, SETTINGS)["metadata"]
-    own = mapping.message_row(msg(is_outgoing=True, sender="Sam Carter", sender_name="Sam Carter"), ONE, SETTINGS)
+    own = mapping.message_row(
+        msg(is_outgoing=True, sender="Sam Carter", sender_name="Sam Carter"), ONE, SETTINGS)
     assert own["sender_id"] == SETTINGS.self_id
     assert own["metadata"]["sender_name"] == "Sam Carter"
 
