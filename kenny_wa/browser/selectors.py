@@ -129,7 +129,6 @@ _COMMON: dict[str, Candidates] = {
         '[data-icon="forward-refreshed"]',
         '[data-icon="forwarded"]',
         '[data-icon="frequently-forwarded"]',
-        '[data-testid="forward-refreshed"]',
     ),
     "deleted": ('[data-testid="recalled"]', '[data-icon="recalled"]', '[data-icon="recalled-refreshed"]'),
     "reactions": (
@@ -183,13 +182,10 @@ _COMMON: dict[str, Candidates] = {
         '[data-testid="audio-download"]',
         '[data-icon^="document"]',
         '[data-icon^="doc-"]',
-        # P4/P5 document buttons: title 'Download "<file name>"' in the page's language
-        '[role="button"][title^="Download \\""]',
-        '[role="button"][title^="Baixar \\""]',
-        '[role="button"][title^="Descargar \\""]',
-        '[role="button"][title^="Herunterladen \\""]',
-        '[role="button"][title^="Télécharger \\""]',
-        '[role="button"][title^="Scarica \\""]',
+        # P4/P5 document buttons: title 'Download "<file name>"' in any language (the quoted
+        # name ends it); every candidate costs each row a match, so one per quote style
+        """[role="button"][title$='"']""",
+        '[role="button"][title$="”"]',
     ),
     "document_name": (
         '[data-testid="document-name"]',
@@ -217,19 +213,17 @@ _COMMON: dict[str, Candidates] = {
     ),
     # Kinds no public capture shows yet (reference §2.7 lists them as unverified): the
     # markers are the test ids / icons / labels of the same families as the verified ones.
-    "view_once": ('[data-testid^="view-once"]', '[data-icon^="view-once"]', '[aria-label*="view once" i]',
-                  '[aria-label*="visualização única" i]', '[aria-label*="ver una vez" i]'),
-    "contact": ('[data-testid="vcard-msg"]', '[data-testid^="vcard"]', '[data-icon^="vcard"]',
-                '[aria-label^="Contact card" i]', '[aria-label^="Cartão de contato" i]'),
+    # (Few candidates each: every one is matched against every element of every row.)
+    "view_once": ('[data-testid^="view-once"]', '[data-icon^="view-once"]'),
+    "contact": ('[data-testid^="vcard"]', '[data-icon^="vcard"]'),
     "location": (
-        '[data-testid="location-msg"]',
+        '[data-testid^="location"]',
         '[data-testid^="live-location"]',
         'a[href*="maps.google."]:not(.selectable-text *):not([data-testid="link-preview-container"] *)',
         'a[href*="google.com/maps"]:not(.selectable-text *):not([data-testid="link-preview-container"] *)',
         'img[src*="maps.googleapis.com"]',
     ),
-    "poll": ('[data-testid="poll-msg"]', '[data-testid^="poll-"]', '[data-icon^="poll"]',
-             '[aria-label^="Poll" i]', '[aria-label^="Enquete" i]', '[aria-label^="Encuesta" i]'),
+    "poll": ('[data-testid^="poll"]', '[data-icon^="poll"]'),
     # rows that are not messages
     "system": (
         '[data-testid="msg-notification-container"]',

@@ -132,16 +132,18 @@
     'location', 'poll', 'image'];
   // Presence-only roles are found with ONE query per row over their union; each hit is then
   // classified with matches(). Hits inside a quoted block belong to the quoted message.
-  const FLAG_ROLES = ['system', 'virtualized_shell', 'msg_container', 'tail_out', 'tail_in',
-    'class_out', 'class_in', 'receipt', 'forwarded', 'forwarded_icon', 'deleted', 'edited',
-    'history_start', 'bubble', ...mediaKinds].filter((k) => J[k]);
+  // Each hit is classified by its first matching role (no marker element plays two roles), so
+  // the roles found on most rows come first.
+  const FLAG_ROLES = ['msg_container', 'tail_in', 'tail_out', 'receipt', 'class_in', 'class_out',
+    'edited', ...mediaKinds, 'forwarded', 'forwarded_icon', 'deleted', 'virtualized_shell', 'system',
+    'history_start'].filter((k) => J[k]);
   const J_FLAGS = FLAG_ROLES.map((k) => J[k]).join(', ');
   const flagsOf = (row) => {
     const f = new Set();
     if (!J_FLAGS) return f;
     for (const n of row.querySelectorAll(J_FLAGS)) {
       if (rowHasQuote && inQuote(n, row)) continue;
-      for (const k of FLAG_ROLES) if (!f.has(k) && n.matches(J[k])) f.add(k);
+      for (const k of FLAG_ROLES) if (n.matches(J[k])) { f.add(k); break; }
     }
     for (const k of ['class_out', 'class_in']) if (J[k] && row.matches(J[k])) f.add(k);
     return f;
@@ -296,7 +298,9 @@
       flags.has('msg_container'),
       '',
       delText, docTitle, docInfo,
-      flags.has('bubble'),
+      // the bubble wrapper, asked only where nothing else names the era (bare ids, no classes)
+      !tid && !flags.has('msg_container') && !flags.has('class_out') && !flags.has('class_in')
+        && !!(J.bubble && row.querySelector(J.bubble)),
     ]);
   }
   if (!phonePrompt && J.phone_prompt) {
