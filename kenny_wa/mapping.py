@@ -15,12 +15,14 @@ Rules, beyond the spec's field list:
 * ``content_snippet``: the body or caption; ``None`` for deleted messages and media without
   a caption.
 * ``metadata``: structural facts only, never a second copy of content: kind, quoted id and
-  quoted sender (not the quoted text), forwarded/edited/deleted, sender display name, the
-  raw ``data-id``, the DOM era, the reaction emoji and ``agent_route`` (whether the agent
-  rules route the message to the agent queue; ``routes_to_agent(row)`` reads it); once the
-  page's order is known, ``position`` (the message's index within its minute: order rows by
-  ``ts`` then ``position``) and, in a daylight-saving repeated hour, ``ambiguous_time`` (how
-  the offset was decided, see ``kenny_wa.ordering``).
+  quoted sender (not the quoted text), forwarded/edited/deleted, sender display name (for
+  the owner's messages, the profile name the page shows, while ``sender_id`` stays
+  ``self_id``), the raw ``data-id``, the DOM era, the reaction emoji and ``agent_route``
+  (whether the agent rules route the message to the agent queue; ``routes_to_agent(row)``
+  reads it); for a document, ``document`` = its file name, type, page count and size as the
+  bubble shows them; once the page's order is known, ``position`` (the message's index within
+  its minute: order rows by ``ts`` then ``position``) and, in a daylight-saving repeated hour,
+  ``ambiguous_time`` (how the offset was decided, see ``kenny_wa.ordering``).
 
 Every string is made storable: NUL is removed and lone UTF-16 surrogates become U+FFFD
 (psycopg refuses both).
@@ -127,6 +129,12 @@ def message_metadata(
         meta["position"] = message.position
     if message.ambiguous_time is not None:
         meta["ambiguous_time"] = message.ambiguous_time
+    if message.kind == "document" and message.media is not None:
+        doc = message.media
+        meta["document"] = {
+            "filename": _clean_opt(doc.filename), "type": _clean_opt(doc.file_type),
+            "pages": doc.pages, "size": _clean_opt(doc.size),
+        }
     return meta
 
 

@@ -20,6 +20,10 @@ MESSAGE_KINDS = (
     "voice",
     "document",
     "sticker",
+    "view_once",
+    "contact",
+    "location",
+    "poll",
     "deleted",
     "unknown",
 )
@@ -64,6 +68,9 @@ class MediaRef:
     blob_url: str | None = None  # full-resolution blob: URL, images only, once loaded
     duration: str | None = None  # voice/video, as displayed
     filename: str | None = None  # documents, as displayed
+    file_type: str | None = None  # documents: the type the bubble shows ("PDF"), else the extension
+    pages: int | None = None  # documents: the page count the bubble shows
+    size: str | None = None  # documents: the size as displayed ("1.2 MB")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -72,9 +79,13 @@ class Message:
 
     external_id: str  # bare WhatsApp message id (packed ids are unpacked)
     chat_id: str
-    ts: dt.datetime
+    # None only from ``extract-html`` (ParseContext.keep_undated): a row of a fragment that
+    # carries no date of its own. A sync never yields (nor stores) a message without a time.
+    ts: dt.datetime | None
     is_outgoing: bool
-    sender: str | None  # raw name or phone for incoming; None for own messages
+    # as the page shows it: name or phone for incoming; for own messages the owner's profile
+    # name (data-pre-plain-text) or the "You" label (mapping stores settings.self_id instead)
+    sender: str | None
     text: str | None  # body or caption, quoted block excluded, emoji restored
     kind: str  # one of MESSAGE_KINDS
     raw_data_id: str

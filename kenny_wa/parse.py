@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from kenny_wa import dates, words
-from kenny_wa.model import MEDIA_KINDS, MediaRef, Message
+from kenny_wa.model import MEDIA_KINDS, MESSAGE_KINDS, MediaRef, Message
 
 UTC = dt.UTC
 
@@ -52,6 +52,12 @@ _EMOJI = re.compile(
     "|[\u00a9\u00ae\u203c-\u3299\U0001F000-\U0001FAFF]"
     "[\uFE0F\U0001F3FB-\U0001F3FF]*(?:\u200d[\u2600-\u27bf\U0001F000-\U0001FAFF][\uFE0F\U0001F3FB-\U0001F3FF]*)*)"
 )
+# Kinds told by their own markers that carry no attachment bytes.
+_MARKED_KINDS = frozenset(MESSAGE_KINDS) - MEDIA_KINDS - {"text", "deleted", "unknown"}
+_DOC_SIZE = re.compile(r"^\d+(?:[.,]\d+)?\s*(?:[kKMGT]i?B|[kKMGT]o|B|bytes?)$")
+_DOC_PAGES = re.compile(r"^(\d+)\s*(?:pages?|páginas?|seiten?|pagin[ae]|pagine|sayfa|页|ページ)$", re.I)
+_DOC_TYPE = re.compile(r"^[A-Z0-9]{2,5}$")
+_DOC_TITLE = re.compile(r"[\"“«](.+)[\"”»]")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,6 +75,13 @@ class ParseContext:
     # The chat's date order as learned so far (shared by its windows, linked to the page's);
     # None: each window decides from its own dates alone.
     chat_dates: dates.ChatDates | None = dataclasses.field(default=None, compare=False)
+    # A stamped row dates its unstamped neighbours only where the page draws date separators
+    # (the live page always does). A saved fragment may have lost them: False = only when a
+    # separator is in the window.
+    stamp_anchors: bool = True
+    # extract-html: keep a message whose date cannot be read, with ts None (never invented);
+    # a sync drops it with a warning.
+    keep_undated: bool = False
 
     @property
     def today(self) -> dt.date:
@@ -253,6 +266,9 @@ def direction_signal(raw: Mapping[str, Any], packed: PackedId | None) -> bool | 
             return True
         if prefix.endswith(":"):
             return False
+    # "You deleted this message" is shown only on the owner's deleted messages.
+    if raw.get("del_text") in ("own", "other"):
+        return raw["del_text"] == "own"
     if raw.get("receipt"):
         return True
     if raw.get("author_texts") or raw.get("author_label"):
@@ -315,7 +331,7 @@ def parse_window(raws: Sequence[Mapping[str, Any]], ctx: ParseContext, *, era: s
     chat_dates.observe(_sightings(items), today)
     order = chat_dates.order
     pending = _apply_order(items, order, ctx.timezone)
-    _assign_days(items)
+    _assign_days(items, anchors=ctx.stamp_anchors or any(isinstance(it, dt.date) for it in items))
     rows = [it for it in items if isinstance(it, _Row)]
     _assign_directions(items, ctx)
     senders = _assign_senders(items, ctx)
@@ -366,10 +382,12 @@ def _apply_order(items: list[_Item], order: str | None, timezone: str) -> bool:
     return pending and order is None
 
 
-def _assign_days(items: list[_Item]) -> None:
+def _assign_days(items: list[_Item], *, anchors: bool = True) -> None:
     """Give each row the day it belongs to: its own stamp, else the nearest anchor before it
     (a separator or a stamped row), else the nearest stamped row after it with no separator
-    or other boundary in between (WhatsApp draws a separator at every day change)."""
+    or other boundary in between (WhatsApp draws a separator at every day change).
+    Without ``anchors`` (no separator proves the rows are contiguous) only separators date
+    other rows."""
     current: dt.date | None = None
     for it in items:
         if it is _BREAK:
@@ -377,9 +395,13 @@ def _assign_days(items: list[_Item]) -> None:
         if not isinstance(it, _Row):
             current = it  # a date, or None after an unreadable boundary
         elif it.stamp and it.stamp.day:
-            current = it.day = it.stamp.day
+            it.day = it.stamp.day
+            if anchors:
+                current = it.day
         else:
             it.day = current
+    if not anchors:
+        return
     following: dt.date | None = None
     for it in reversed(items):
         if it is _BREAK:
@@ -447,10 +469,25 @@ def _assign_directions(items: list[_Item], ctx: ParseContext) -> None:
                     row.outgoing = known
 
 
-def _assign_senders(items: list[_Item], ctx: ParseContext) -> dict[int, tuple[str | None, str | None]]:
-    """(sender, display name) per incoming row index."""
-    rows = [it for it in items if isinstance(it, _Row)]
+def _own_senders(rows: list[_Row]) -> dict[int, tuple[str | None, str | None]]:
+    """(sender as shown, owner's profile name) per outgoing row: the row's own stamp, else the
+    stamp of another own row (the owner has one profile name), else its "You" label."""
+    owner = next((r.ppt_sender for r in rows if r.outgoing is True and r.ppt_sender), None)
     result: dict[int, tuple[str | None, str | None]] = {}
+    for row in rows:
+        if row.outgoing is not True:
+            continue
+        name = row.ppt_sender or owner
+        label = _clean(row.raw.get("prefix") or "")
+        you = label[:-1].strip() if label.casefold() in YOU_LABELS else None
+        result[row.index] = (name or you or None, name)
+    return result
+
+
+def _assign_senders(items: list[_Item], ctx: ParseContext) -> dict[int, tuple[str | None, str | None]]:
+    """(sender, display name) per row index: incoming rows, then the owner's rows."""
+    rows = [it for it in items if isinstance(it, _Row)]
+    result = _own_senders(rows)
     if not ctx.is_group:
         title = strip_bidi(ctx.chat_title) or None
         learned = next((r.ppt_sender for r in rows if r.outgoing is False and r.ppt_sender), None)
@@ -493,21 +530,8 @@ def _build(
         if stamp.warning:
             warnings[stamp.warning] += 1
     if ts is None:
-        if stamp is not None and stamp.warning == "nonexistent_local_time":
-            return None
-        # The stamp's own day, else the anchored day; the stamp's time, else msg-meta's.
-        day = stamp.day if stamp is not None and stamp.day else row.day
-        hm = (stamp.hm if stamp is not None else None) or row.time
-        if hm is None:
-            warnings["no_time"] += 1
-            return None
-        if day is None:
-            warnings["no_date"] += 1
-            return None
-        ts, warning = to_utc(day, *hm, ctx.timezone)
-        if ts is None or warning:
-            warnings[warning or "no_time"] += 1
-        if ts is None:
+        ts = _unstamped_time(row, ctx, warnings)
+        if ts is None and not ctx.keep_undated:
             return None
     if row.outgoing is None:
         warnings["direction_unknown"] += 1
@@ -517,26 +541,31 @@ def _build(
     text = None if deleted else _body(raw.get("text")) or _body(raw.get("caption"))
     if deleted:
         kind = "deleted"
-    elif media_kind in MEDIA_KINDS:
+    elif media_kind in MEDIA_KINDS or media_kind in _MARKED_KINDS:
         kind = media_kind
     elif text:
         kind = "text"
     else:
         kind = "unknown"
     media = None
-    if kind in MEDIA_KINDS:
+    if kind == "document":
+        media = document_ref(raw.get("doc_name") or "", raw.get("doc_title") or "", raw.get("doc_info") or ())
+        if text and media.filename and _is_file_name(text, media.filename):
+            text = None  # the bubble repeats the file name: no caption
+    elif kind in MEDIA_KINDS:
         duration = (raw.get("duration") or "").rpartition("/")[2].strip() or None
         media = MediaRef(
             kind=kind,
             blob_url=(raw.get("blob") or None) if kind in ("image", "sticker") else None,
             duration=duration if kind in ("voice", "video") else None,
-            filename=(raw.get("doc_name") or None) if kind == "document" else None,
         )
     quoted_sender = None
     if raw.get("quoted"):
         quoted_sender = author_sender(raw.get("q_author_label") or "", raw.get("q_author_texts") or ())[0]
     meta = (raw.get("meta") or "").casefold()
-    who, display = (None, None) if row.outgoing else (sender or (None, None))
+    who, display = sender or (None, None)
+    # The owner's profile name stays beside the sender even when equal (mapping stores self_id).
+    name = display if row.outgoing or (display and display != who) else None
     return Message(
         external_id=row.ext_id,
         chat_id=ctx.chat_id,
@@ -547,7 +576,7 @@ def _build(
         kind=kind,
         raw_data_id=raw.get("id") or raw.get("tid") or "",
         era=era,
-        sender_name=display if display and display != who else None,
+        sender_name=name,
         quoted_text=_body(raw.get("q_text")) if raw.get("quoted") else None,
         quoted_sender=quoted_sender,
         forwarded=bool(raw.get("fwd")),
@@ -556,6 +585,55 @@ def _build(
         reactions=parse_reactions(raw.get("reactions") or ()),
         media=media,
     )
+
+
+def _unstamped_time(row: _Row, ctx: ParseContext, warnings: collections.Counter[str]) -> dt.datetime | None:
+    """A row without a usable stamp: its stamp's day or its anchored day, with the stamp's
+    time or the msg-meta time; None (with the warning counted) when either is unknown."""
+    stamp = row.stamp
+    if stamp is not None and stamp.warning == "nonexistent_local_time":
+        return None
+    day = stamp.day if stamp is not None and stamp.day else row.day
+    hm = (stamp.hm if stamp is not None else None) or row.time
+    if hm is None:
+        warnings["no_time"] += 1
+        return None
+    if day is None:
+        warnings["no_date"] += 1
+        return None
+    ts, warning = to_utc(day, *hm, ctx.timezone)
+    if ts is None or warning:
+        warnings[warning or "no_time"] += 1
+    return ts
+
+
+def document_ref(name: str, title: str, info: Iterable[str]) -> MediaRef:
+    """A document bubble's file name, type, page count and size, as it shows them: the name
+    from its span (else its box's 'Download "<name>"' title), the rest from the short texts
+    beside it, the type falling back to the name's extension."""
+    quoted = _DOC_TITLE.search(title or "")
+    filename = clean_name(name) or (clean_name(quoted[1]) if quoted else None)
+    file_type = pages = size = None
+    for raw_text in info:
+        text = _clean(raw_text)
+        if not text or text == filename or text in ("•", "·"):
+            continue
+        if size is None and _DOC_SIZE.match(text):
+            size = text
+        elif pages is None and (m := _DOC_PAGES.match(text)):
+            pages = int(m[1])
+        elif file_type is None and _DOC_TYPE.match(text):
+            file_type = text
+    if file_type is None and filename and "." in filename.strip("."):
+        ext = filename.rsplit(".", 1)[1]
+        file_type = ext.upper() if 1 <= len(ext) <= 5 and ext.isalnum() else None
+    return MediaRef(kind="document", filename=filename, file_type=file_type, pages=pages, size=size)
+
+
+def _is_file_name(text: str, filename: str) -> bool:
+    value = " ".join(text.split()).casefold()
+    name = filename.casefold()
+    return value in (name, name.rsplit(".", 1)[0])
 
 
 def _body(value: str | None) -> str | None:
@@ -615,7 +693,8 @@ def resolve_quoted_ids(messages: Sequence[Message]) -> list[Message]:
         by_chat[m.chat_id].append(m)
     resolved: dict[tuple[str, str], str] = {}
     for chat_messages in by_chat.values():
-        ordered = sorted(chat_messages, key=lambda m: m.ts)
+        ordered = [m for m in chat_messages if m.ts is not None]
+        ordered.sort(key=lambda m: m.ts)
         for m in ordered:
             if not m.quoted_text or m.quoted_id:
                 continue

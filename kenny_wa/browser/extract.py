@@ -86,8 +86,15 @@ def _era_of_rows(rows: list[dict[str, Any]]) -> str | None:
         return "p5"
     if any(r["tid"] or r["container"] for r in messages):
         return "p6"
+    # Bare ids without direction classes or test ids: the 2026 bubble (its wrapper, a tail,
+    # a "You:" label or a receipt) still says which era the rows come from.
+    if any(parse.is_message_row(r) and (r.get("bubble") or r["tail"] or r["prefix"] or r["receipt"])
+           for r in messages):
+        return "p6"
     if any(parse.is_message_row(r) for r in messages):
         raise errors.UiDrift()
+    if any(r["row"] == "system" and r["tid"] for r in rows):
+        return "p6"  # only notices, but with conv-msg- test ids
     return None
 
 
@@ -105,6 +112,12 @@ def detect_profile(source: Page | Mapping[str, Any], *, setting: str = "auto") -
     era = _era_of_rows(rows)
     if era is None and not rows and raw.get("id_nodes"):
         raise errors.UiDrift()  # ids rendered, but no row container we know
+    if era is None and raw.get("rows_by") in selectors.ROWS_WITHOUT_WRAPPER and not any(
+        r["row"] == "system" for r in rows
+    ):
+        raise errors.UiDrift()  # bare id carriers, none of them a message we recognise
+    if era is None and raw.get("ppt_nodes") and not any(r["row"] == "msg" for r in rows):
+        raise errors.UiDrift()  # message stamps rendered, but no row carries a message id
     return era or ERAS[0]
 
 
@@ -189,7 +202,7 @@ def read_header(page: Page) -> HeaderInfo:
     """Title, subtitle and fiber chat JID of the open conversation (one evaluate)."""
     arg = {role: list(selectors.NAVIGATION[role]) for role in
            ("conversation_header", "header_title", "header_subtitle")}
-    raw = page.evaluate(load_js("read_header.js"), arg)
+    raw = page.evaluate(load_js("read_header.js"), arg) or {}  # None: no header rendered
     jid = raw.get("jid") or None
     return HeaderInfo(
         title=words.strip_bidi(raw.get("title")) or None,

@@ -36,6 +36,12 @@ def _ro(mapping: dict[str, Candidates]) -> Mapping[str, Candidates]:
 # --- message roles --------------------------------------------------------------------------
 # Keys are the names page_js/extract_rows.js reads from its argument (``arg.sel[key]``).
 
+# A row copied out of the page without its [role=row] wrapper: the outermost id carriers.
+ROWS_WITHOUT_WRAPPER: Candidates = (
+    '#main [data-testid^="conv-msg-"]:not([data-id] *):not([data-testid^="conv-msg-"] *)',
+    '#main [data-id]:not([data-id] *):not([data-testid^="conv-msg-"] *)',
+)
+
 _COMMON: dict[str, Candidates] = {
     # window level
     "main": ("#main",),
@@ -43,10 +49,13 @@ _COMMON: dict[str, Candidates] = {
         '#main [data-testid="conversation-panel-messages"] [role="row"]',
         '#main [role="row"]',
         "#main .message-list > .msg",
+        *ROWS_WITHOUT_WRAPPER,
     ),
     # message id carriers inside a row (IT-2026 trap: msg-container is nested; never union it)
     "msg_id": ('[data-testid^="conv-msg-"]', "[data-id]"),
     "msg_container": ('[data-testid="msg-container"]',),
+    # the bubble wrapper of every era (P4-P6), with or without direction classes
+    "bubble": (".focusable-list-item",),
     "virtualized_shell": ('[data-virtualized="true"]',),
     "pre_plain": ("[data-pre-plain-text]",),
     # time and meta
@@ -99,6 +108,10 @@ _COMMON: dict[str, Candidates] = {
         '[aria-label="Mensagem citada"]',
         '[aria-label="Mensaje citado"]',
         '[aria-label="Messaggio citato"]',
+        '[aria-label="Zitierte Nachricht"]',
+        '[aria-label="Message cité"]',
+        '[aria-label="Alıntılanan mesaj"]',
+        '[aria-label="引用的消息"]',
         ".quoted-mention",
     ),
     "quoted_text": (
@@ -113,14 +126,15 @@ _COMMON: dict[str, Candidates] = {
         '[role=""] > span[dir="auto"]',
         '[role=""] > span',
     ),
-    # flags
-    "forwarded": (
-        '[data-testid="forwarded-header"]',
-        '[data-testid="forwarded"]',
+    # flags. "Forwarded" is the header, or a forward icon inside a label that says so: the
+    # same icon is on the hover "Forward" button of media bubbles, which marks nothing.
+    "forwarded": ('[data-testid="forwarded-header"]', '[data-testid="forwarded"]'),
+    "forwarded_icon": (
         '[data-icon="forward-refreshed"]',
         '[data-icon="forwarded"]',
+        '[data-icon="frequently-forwarded"]',
     ),
-    "deleted": ('[data-testid="recalled"]', '[data-icon="recalled"]'),
+    "deleted": ('[data-testid="recalled"]', '[data-icon="recalled"]', '[data-icon="recalled-refreshed"]'),
     "reactions": (
         '[data-testid="reaction-bubble"]',
         '[aria-label^="Reactions" i]',
@@ -137,6 +151,10 @@ _COMMON: dict[str, Candidates] = {
         '[aria-label="Open picture"]',
         '[aria-label="Abrir imagem"]',
         '[aria-label="Abrir foto"]',
+        '[aria-label="Bild öffnen"]',
+        '[aria-label="Ouvrir la photo"]',
+        '[aria-label="Fotoğrafı aç"]',
+        '[aria-label="打开图片"]',
     ),
     "blob_img": ('img[src^="blob:"]',),
     # media left undownloaded (expired, or too large to fetch by itself): no blob: URL will come
@@ -172,19 +190,55 @@ _COMMON: dict[str, Candidates] = {
         '[data-testid="audio-download"]',
         '[data-icon^="document"]',
         '[data-icon^="doc-"]',
+        # P4/P5 document buttons: title 'Download "<file name>"' in any language (the quoted
+        # name ends it); every candidate costs each row a match, so one per quote style
+        """[role="button"][title$='"']""",
+        '[role="button"][title$="”"]',
     ),
     "document_name": (
         '[data-testid="document-name"]',
         '[data-testid^="document"] span[title]',
         "span[title]",
     ),
+    # the document's clickable box (its file name, type, pages and size are spans inside)
+    "document_box": ('[data-testid="document-thumb"]', '[role="button"][title]', '[role="button"]'),
     "sticker": (
         '[data-testid="sticker"]',
         '[data-testid^="sticker"]',
         '[aria-label="Sticker"]',
         '[aria-label="Figurinha"]',
+        '[aria-label="Pegatina"]',
+        '[aria-label="Autocollant"]',
+        '[aria-label="Çıkartma"]',
+        '[aria-label="贴图"]',
         'img[alt="Sticker"]',
     ),
+    # images that may name a sticker in their alt text (matched with PATTERNS["sticker_alt"]),
+    # unless inside a picture's box, where the alt is the photo's caption
+    "alt_img": ("img[alt]",),
+    "picture_box": (
+        '[data-testid="image-thumb"]',
+        '[aria-label="Open picture"]',
+        '[aria-label="Abrir imagem"]',
+        '[aria-label="Abrir foto"]',
+        '[aria-label="Bild öffnen"]',
+        '[aria-label="Ouvrir la photo"]',
+        '[aria-label="Fotoğrafı aç"]',
+        '[aria-label="打开图片"]',
+    ),
+    # Kinds no public capture shows yet (reference §2.7 lists them as unverified): the
+    # markers are the test ids / icons / labels of the same families as the verified ones.
+    # (Few candidates each: every one is matched against every element of every row.)
+    "view_once": ('[data-testid^="view-once"]', '[data-icon^="view-once"]'),
+    "contact": ('[data-testid^="vcard"]', '[data-icon^="vcard"]'),
+    "location": (
+        '[data-testid^="location"]',
+        '[data-testid^="live-location"]',
+        'a[href*="maps.google."]:not(.selectable-text *):not([data-testid="link-preview-container"] *)',
+        'a[href*="google.com/maps"]:not(.selectable-text *):not([data-testid="link-preview-container"] *)',
+        'img[src*="maps.googleapis.com"]',
+    ),
+    "poll": ('[data-testid^="poll"]', '[data-icon^="poll"]'),
     # rows that are not messages
     "system": (
         '[data-testid="msg-notification-container"]',
@@ -265,7 +319,7 @@ P4 = _profile(
         "msg_id": ("[data-id]",),
         "rows": ('#main [role="row"]',),
         "receipt": ('[data-icon="msg-dblcheck"]', '[data-icon="msg-check"]', '[data-icon="msg-time"]'),
-        "forwarded": ('[data-icon="forward-refreshed"]',),
+        "forwarded_icon": ('[data-icon="forward-refreshed"]',),
     },
 )
 
@@ -289,7 +343,15 @@ def profile(name: str) -> SelectorProfile:
 
 
 # Regular expressions the extractor needs; kept loose (parse.py does the strict parsing).
-PATTERNS: Mapping[str, str] = _ro({"time": r"\d{1,2}[:.]\d{2}"})  # type: ignore[arg-type]
+PATTERNS: Mapping[str, str] = _ro(  # type: ignore[arg-type]
+    {
+        "time": r"\d{1,2}[:.]\d{2}",
+        # a sticker named by its image's alt text, as a word (JS flags "iu")
+        "sticker_alt": (
+            r"(?:^|[^\p{L}])(?:sticker|stickers|figurinha|pegatina|autocollant|\u00e7\u0131kartma|贴图)(?:$|[^\p{L}])"
+        ),
+    }
+)
 
 
 # --- page texts -----------------------------------------------------------------------------
@@ -301,7 +363,30 @@ TEXTS: Mapping[str, Candidates] = _ro(
                            "wds-ic-check", "wds-ic-dblcheck", "msg-check", "msg-dblcheck", "msg-time"),
         "receipt_labels": (" Read ", " Delivered ", " Sent ", " Pending ", " Lida ", " Entregue ",
                            " Enviada ", " Pendente ", " Letto ", " Consegnato ", " In attesa ",
-                           " Leído ", " Entregado ", " Enviado ", " Pendiente "),
+                           " Leído ", " Entregado ", " Enviado ", " Pendiente ",
+                           " Gelesen ", " Zugestellt ", " Gesendet ", " Ausstehend ",
+                           " Lu ", " Distribué ", " Envoyé ", " En attente ",
+                           " Okundu ", " İletildi ", " Gönderildi ", " Beklemede ",
+                           " 已读 ", " 已送达 ", " 已发送 ", " 待发送 "),
+        # the label beside a forward icon (compared whole, lower-cased)
+        "forwarded_labels": (
+            "forwarded", "forwarded many times", "encaminhada", "encaminhada com frequência",
+            "encaminhada várias vezes", "reenviado", "reenviado muchas veces", "weitergeleitet",
+            "häufig weitergeleitet", "transféré", "transféré plusieurs fois", "inoltrato",
+            "inoltrato molte volte", "iletildi", "\u00e7ok kez iletildi", "已转发", "転送済み",
+        ),
+        # a deleted message's notice: the owner's own, and everyone else's (substrings)
+        "deleted_own": (
+            "you deleted this message", "você apagou esta mensagem", "eliminaste este mensaje",
+            "du hast diese nachricht gelöscht", "vous avez supprimé ce message",
+            "hai eliminato questo messaggio", "bu mesaj\u0131 sildiniz", "你删除了此消息",
+        ),
+        "deleted_other": (
+            "this message was deleted", "essa mensagem foi apagada", "esta mensagem foi apagada",
+            "mensagem apagada", "se eliminó este mensaje", "este mensaje fue eliminado",
+            "diese nachricht wurde gelöscht", "ce message a été supprimé",
+            "questo messaggio è stato eliminato", "bu mesaj silindi", "此消息已删除",
+        ),
         "history_start": (
             "messages and calls are end-to-end encrypted",
             "messages are end-to-end encrypted",
@@ -309,6 +394,10 @@ TEXTS: Mapping[str, Candidates] = _ro(
             "protegidas com a criptografia de ponta a ponta",
             "cifrado de extremo a extremo",
             "crittografia end-to-end",
+            "ende-zu-ende-verschlüsselt",
+            "chiffrés de bout en bout",
+            "uçtan uca şifreli",
+            "端到端加密",
         ),
         "phone_prompt": (
             "get older messages from your phone",
@@ -317,10 +406,20 @@ TEXTS: Mapping[str, Candidates] = _ro(
             "see older messages",
             "mensagens mais antigas do seu celular",
             "mensajes anteriores desde tu teléfono",
+            "ältere nachrichten von deinem telefon",
+            "messages plus anciens depuis votre téléphone",
+            "eski mesajları yüklemek",
+            "从手机加载更早的消息",
         ),
         # navigation-side texts
-        "conflict": ("whatsapp is open in another window", "whatsapp está aberto em outra janela"),
-        "use_here": ("use here", "usar aqui", "usar aquí", "usa qui"),
+        "conflict": (
+            "whatsapp is open in another window", "whatsapp está aberto em outra janela",
+            "whatsapp está abierto en otra ventana", "whatsapp ist in einem anderen fenster geöffnet",
+            "whatsapp est ouvert dans une autre fenêtre", "whatsapp başka bir pencerede açık",
+            "whatsapp 已在另一个窗口中打开",
+        ),
+        "use_here": ("use here", "usar aqui", "usar aquí", "usa qui", "hier verwenden", "utiliser ici",
+                     "burada kullan", "在此使用"),
         "unsupported_browser": (
             "update your browser",
             "whatsapp works with google chrome",
@@ -328,10 +427,14 @@ TEXTS: Mapping[str, Candidates] = _ro(
             "atualize seu navegador",
         ),
         "http_429": ("http error 429",),
-        "qr_reload": ("click to reload qr code", "reload qr code"),
+        "qr_reload": ("click to reload qr code", "reload qr code", "recarregar o código qr",
+                      "volver a cargar el código qr", "qr-code neu zu laden", "recharger le code qr",
+                      "qr kodunu yeniden yüklemek", "重新加载二维码"),
         "logged_out": ("logged out", "link this computer again"),
         "storage_error": ("a database error occurred", "your browser storage is full"),
-        "loading": ("loading your chats", "carregando suas conversas"),
+        "loading": ("loading your chats", "carregando suas conversas", "cargando tus chats",
+                    "deine chats werden geladen", "chargement de vos discussions",
+                    "sohbetleriniz yükleniyor", "正在加载你的对话"),
         "phone_login": ("log in with phone number", "link with phone number instead"),
     }
 )

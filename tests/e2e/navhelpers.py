@@ -90,6 +90,8 @@ def as_truth(message) -> dict:
         "kind": message.kind,
         "sender": None if message.is_outgoing else message.sender,
         "text": None if message.kind == "deleted" else message.text,
+        "forwarded": message.forwarded,
+        "deleted": message.deleted,
     }
 
 
@@ -101,4 +103,6 @@ def truth_view(m: dict) -> dict:
         "kind": m["kind"],
         "sender": None if m["is_outgoing"] else m["sender_id"],
         "text": m["content_snippet"],
+        "forwarded": m["forwarded"],
+        "deleted": m["deleted"],
     }

@@ -265,6 +265,9 @@ def row_view(row: dict) -> dict:
         "ts": row["ts"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "is_outgoing": row["is_outgoing"],
         "has_attachments": row["has_attachments"],
+        "kind": row["metadata"]["kind"],
+        "forwarded": row["metadata"]["forwarded"],
+        "deleted": row["metadata"]["deleted"],
     }
 
 
@@ -277,6 +280,9 @@ def truth_view(m: dict) -> dict:
         "ts": m["ts"],
         "is_outgoing": m["is_outgoing"],
         "has_attachments": m["has_attachments"],
+        "kind": m["kind"],
+        "forwarded": m["forwarded"],
+        "deleted": m["deleted"],
     }
 
 

@@ -264,11 +264,11 @@ def test_extract_html_survives_malformed_pre_plain_text(tmp_path):
                                             timezone="America/New_York",
                                             now=dt.datetime(2026, 9, 18, 16, 0, tzinfo=UTC),
                                             chat_title="Lena Fischer")
-    # rows whose header is unusable are dropped or dated from the day separator + meta time:
-    # never given an invented timestamp, and the other rows are unaffected
+    # rows whose header is unusable are dated from the day separator + meta time, or keep no
+    # time at all (ts None): never given an invented timestamp; the other rows are unaffected
     good_by_id = {m.external_id: m for m in good.messages}
     for m in window.messages:
-        assert m.ts.tzinfo is not None
+        assert m.ts is None or m.ts.tzinfo is not None
         if m.external_id in good_by_id:
             assert m.text == good_by_id[m.external_id].text
     assert len(window.messages) >= len(good.messages) - len(MALFORMED)

@@ -131,6 +131,16 @@ def test_metadata_says_the_chat_was_archived():
     archived = dataclasses.replace(ONE, archived=True)
     assert mapping.message_row(msg(), archived, SETTINGS)["metadata"]["archived"] is True
     assert mapping.message_row(msg(), ONE, SETTINGS)["metadata"]["archived"] is False
+def test_document_metadata_and_the_owners_name():
+    doc = MediaRef("document", filename="plan\x00.pdf", file_type="PDF", pages=3, size="1.2 MB")
+    row = mapping.message_row(msg(kind="document", media=doc, text=None), ONE, SETTINGS)
+    assert row["metadata"]["document"] == {
+        "filename": "plan.pdf", "type": "PDF", "pages": 3, "size": "1.2 MB"}
+    assert "document" not in mapping.message_row(msg(), ONE, SETTINGS)["metadata"]
+    own = mapping.message_row(
+        msg(is_outgoing=True, sender="Sam Carter", sender_name="Sam Carter"), ONE, SETTINGS)
+    assert own["sender_id"] == SETTINGS.self_id
+    assert own["metadata"]["sender_name"] == "Sam Carter"
 
 
 def test_agent_flags_come_from_agent_rules():

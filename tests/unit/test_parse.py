@@ -107,7 +107,7 @@ def raw(**kw) -> dict:
                prefix="", receipt=False, author_label="", author_texts=[], text=None, caption=None,
                quoted=False, q_author_label="", q_author_texts=[], q_text=None, fwd=False, del_=False,
                edited=False, reactions=[], media="", blob="", duration="", doc_name="", container=True,
-               label="")
+               label="", del_text="", doc_title="", doc_info=[], bubble=True)
     row.update(kw)
     row["del"] = row.pop("del_")
     return row
@@ -207,8 +207,8 @@ def test_direction_and_sender_inherit_within_a_block() -> None:
         raw(id="F5", ppt="[10:04 AM, 9/18/2026] Sam Carter: ", text="fwd", fwd=True),  # learned own name
     ])
     assert [(m.external_id, m.is_outgoing, m.sender) for m in result.messages] == [
-        ("F1", True, None), ("F2", True, None), ("F3", False, "Lena Fischer"),
-        ("F4", False, "Lena Fischer"), ("F5", True, None),
+        ("F1", True, "Sam Carter"), ("F2", True, "Sam Carter"), ("F3", False, "Lena Fischer"),
+        ("F4", False, "Lena Fischer"), ("F5", True, "Sam Carter"),
     ]
 
 
@@ -293,13 +293,81 @@ def test_kinds_and_fields() -> None:
     by_id = {m.external_id: m for m in result.messages}
     assert by_id["P1"].kind == "image" and by_id["P1"].text == "Caption here"
     assert by_id["P1"].media == MediaRef("image", "blob:https://web.whatsapp.com/x")
-    assert by_id["P2"].media == MediaRef("document", filename="plan.pdf")
+    assert by_id["P2"].media == MediaRef("document", filename="plan.pdf", file_type="PDF")
     assert by_id["P3"].media == MediaRef("voice", duration="0:37")
     assert (by_id["P4"].kind, by_id["P4"].deleted, by_id["P4"].text) == ("deleted", True, None)
     assert by_id["P5"].text == "see https://example.org/a?b=1"
     assert by_id["P5"].reactions == ("👍", "❤", "👍🏽")
     assert (by_id["P6"].quoted_text, by_id["P6"].quoted_sender) == ("earlier words", "+44 7700 900456")
     assert by_id["P7"].kind == "unknown"
+
+
+@pytest.mark.parametrize("kind", ["view_once", "contact", "location", "poll"])
+def test_kinds_without_attachment_bytes(kind: str) -> None:
+    result = window([sep("Today"), raw(id="K1", tail="in", meta="9:00 AM", media=kind, text="Which day?")])
+    (m,) = result.messages
+    assert (m.kind, m.media, m.text) == (kind, None, "Which day?")
+
+
+@pytest.mark.parametrize(("name", "title", "info", "expected"), [
+    ("ridge.pdf", "", ["PDF", "•", "3 pages", "•", "245 kB"], ("ridge.pdf", "PDF", 3, "245 kB")),
+    ("", 'Download "notes.docx"', ["DOCX", "18 kB"], ("notes.docx", "DOCX", None, "18 kB")),
+    ("", "Baixar “orçamento.xlsx”", ["1 página", "1,2 MB"], ("orçamento.xlsx", "XLSX", 1, "1,2 MB")),
+    ("scan", "", ["12 Seiten", "3.4 MB"], ("scan", None, 12, "3.4 MB")),
+    ("", "", [], (None, None, None, None)),
+])
+def test_document_ref(name: str, title: str, info: list[str], expected: tuple) -> None:
+    ref = parse.document_ref(name, title, info)
+    assert (ref.kind, ref.filename, ref.file_type, ref.pages, ref.size) == ("document", *expected)
+
+
+def test_document_caption_only_when_more_than_the_file_name() -> None:
+    result = window([
+        sep("Today"),
+        raw(id="D1", tail="in", meta="9:00 AM", media="document", doc_name="plan.pdf", text="plan.pdf"),
+        raw(id="D2", meta="9:01 AM", media="document", doc_name="plan.pdf", text=" plan "),
+        raw(id="D3", meta="9:02 AM", media="document", doc_name="plan.pdf", text="plan.pdf, final version"),
+    ])
+    assert [m.text for m in result.messages] == [None, None, "plan.pdf, final version"]
+
+
+def test_the_deleted_notice_tells_whose_message() -> None:
+    result = window([
+        sep("Today"),
+        raw(id="X1", meta="9:00 AM", del_=True, del_text="own"),
+        raw(id="X2", meta="9:01 AM", del_=True, del_text="other"),
+    ])
+    assert [(m.is_outgoing, m.kind, m.sender) for m in result.messages] == [
+        (True, "deleted", None), (False, "deleted", "Lena Fischer")]
+
+
+def test_own_messages_carry_the_owners_name_or_you_label() -> None:
+    result = window([
+        sep("Today"),
+        raw(id="O1", tail="out", prefix="Você:", meta="9:00 AM", media="sticker"),
+    ])
+    assert [(m.sender, m.sender_name) for m in result.messages] == [("Você", None)]
+    result = window([
+        sep("Today"),
+        raw(id="O1", tail="out", prefix="You:", meta="9:00 AM", media="sticker"),
+        raw(id="O2", tail="out", ppt="[9:01 AM, 9/18/2026] Sam Carter: ", text="hi"),
+    ])
+    assert [(m.sender, m.sender_name) for m in result.messages] == [("Sam Carter",) * 2] * 2
+
+
+def test_without_separators_a_stamp_does_not_date_its_neighbours() -> None:
+    rows = [
+        raw(id="U1", tail="in", ppt="[9:00 AM, 9/15/2026] Lena Fischer: ", text="a"),
+        raw(id="U2", meta="9:05 AM", media="voice"),
+    ]
+    live = window(rows)  # the live page: separators are always drawn, so U2 is on 9/15
+    assert [m.ts for m in live.messages] == [utc(2026, 9, 15, 9, 0), utc(2026, 9, 15, 9, 5)]
+    fragment = window(rows, stamp_anchors=False)
+    assert [m.external_id for m in fragment.messages] == ["U1"] and fragment.warnings["no_date"] == 1
+    kept = window(rows, stamp_anchors=False, keep_undated=True)
+    assert [(m.external_id, m.ts) for m in kept.messages] == [("U1", utc(2026, 9, 15, 9, 0)), ("U2", None)]
+    with_separator = window([sep("9/15/2026"), *rows], stamp_anchors=False)
+    assert [m.ts for m in with_separator.messages] == [utc(2026, 9, 15, 9, 0), utc(2026, 9, 15, 9, 5)]
 
 
 # --- merge and quotes -----------------------------------------------------------------------

@@ -13,11 +13,12 @@
   const J = {};
   for (const k in S) J[k] = S[k].join(', ');
   const timeRe = new RegExp(arg.pattern.time);
+  const stickerAltRe = new RegExp(arg.pattern.sticker_alt, 'iu');
   const FIELDS = [
     'row', 'id', 'tid', 'ppt', 'meta', 'cls_out', 'cls_in', 'tail', 'prefix', 'receipt',
     'author_label', 'author_texts', 'text', 'caption', 'quoted', 'q_author_label', 'q_author_texts',
     'q_text', 'fwd', 'del', 'edited', 'reactions', 'media', 'blob', 'duration', 'doc_name',
-    'container', 'label',
+    'container', 'label', 'del_text', 'doc_title', 'doc_info', 'bubble',
   ];
 
   const matches = (el, k) => !!(J[k] && el.matches(J[k]));
@@ -125,20 +126,24 @@
     }
     return false;
   };
-  // Precedence matters: a GIF also has a <video>, a sticker is also an <img>.
-  const mediaKinds = ['sticker', 'gif', 'voice', 'video', 'document', 'image'];
+  // Precedence matters: a GIF also has a <video>, a sticker is also an <img>, a document or a
+  // location shows a thumbnail, and a view-once bubble stands in for a photo or a video.
+  const mediaKinds = ['view_once', 'sticker', 'gif', 'voice', 'video', 'document', 'contact',
+    'location', 'poll', 'image'];
   // Presence-only roles are found with ONE query per row over their union; each hit is then
   // classified with matches(). Hits inside a quoted block belong to the quoted message.
-  const FLAG_ROLES = ['system', 'virtualized_shell', 'msg_container', 'tail_out', 'tail_in',
-    'class_out', 'class_in', 'receipt', 'forwarded', 'deleted', 'edited', 'history_start',
-    ...mediaKinds].filter((k) => J[k]);
+  // Each hit is classified by its first matching role (no marker element plays two roles), so
+  // the roles found on most rows come first.
+  const FLAG_ROLES = ['msg_container', 'tail_in', 'tail_out', 'receipt', 'class_in', 'class_out',
+    'edited', ...mediaKinds, 'forwarded', 'forwarded_icon', 'deleted', 'virtualized_shell', 'system',
+    'history_start'].filter((k) => J[k]);
   const J_FLAGS = FLAG_ROLES.map((k) => J[k]).join(', ');
   const flagsOf = (row) => {
     const f = new Set();
     if (!J_FLAGS) return f;
     for (const n of row.querySelectorAll(J_FLAGS)) {
       if (rowHasQuote && inQuote(n, row)) continue;
-      for (const k of FLAG_ROLES) if (!f.has(k) && n.matches(J[k])) f.add(k);
+      for (const k of FLAG_ROLES) if (n.matches(J[k])) { f.add(k); break; }
     }
     for (const k of ['class_out', 'class_in']) if (J[k] && row.matches(J[k])) f.add(k);
     return f;
@@ -148,16 +153,67 @@
     const img = first(box, 'blob_img', false);
     return img ? img.getAttribute('src') : '';
   };
+  let rowsBy = -1; // index of the S.rows candidate that found the rows
   const rowsOf = () => {
-    for (const sel of S.rows) {
-      const found = document.querySelectorAll(sel);
-      if (found.length) return found;
+    for (let i = 0; i < S.rows.length; i += 1) {
+      const found = document.querySelectorAll(S.rows[i]);
+      if (found.length) { rowsBy = i; return found; }
     }
     return [];
   };
   const textHit = (s, list) => {
     const v = s.toLowerCase();
     return list.some((t) => v.includes(t));
+  };
+  // A forward icon marks the message only inside a label that says "Forwarded"; the same icon
+  // on the hover "Forward" button of a media bubble marks nothing.
+  const forwardedOf = (row, flags) => {
+    if (flags.has('forwarded')) return true;
+    if (!flags.has('forwarded_icon')) return false;
+    for (const n of row.querySelectorAll(J.forwarded_icon)) {
+      if (inQuote(n, row)) continue;
+      for (let box = n.parentElement, up = 0; box && up < 2 && row.contains(box); box = box.parentElement, up += 1) {
+        const label = flat(box).toLowerCase();
+        if (T.forwarded_labels.includes(label)) return true;
+        if (label) break;
+      }
+    }
+    return false;
+  };
+  // A sticker marked only by its image: an <img> whose alt text names a sticker, outside any
+  // picture container (a photo's alt can be its caption, which may say anything).
+  const stickerAltOf = (row) => {
+    if (!J.alt_img) return false;
+    for (const n of row.querySelectorAll(J.alt_img)) {
+      if (inQuote(n, row) || (J.emoji && n.matches(J.emoji))) continue;
+      const box = J.picture_box ? n.closest(J.picture_box) : null;
+      if (box && row.contains(box)) continue;
+      if (stickerAltRe.test(n.getAttribute('alt') || '')) return true;
+    }
+    return false;
+  };
+  // Deleted-message notice: 'own' ("You deleted this message"), 'other', or ''.
+  const deletedTextOf = (row) => {
+    const v = flat(row);
+    if (v.length > 300) return '';
+    if (textHit(v, T.deleted_own)) return 'own';
+    if (textHit(v, T.deleted_other)) return 'other';
+    return '';
+  };
+  // A document's file name (from its box's 'Download "<name>"' title) and the short texts
+  // beside it: type, pages, size, in the page's own words.
+  const documentOf = (row) => {
+    const marker = first(row, 'document', true);
+    if (!marker) return ['', []];
+    const box = (marker.matches(J.document_box) ? marker : marker.closest(J.document_box)) || marker.parentElement || marker;
+    const info = [];
+    for (const n of box.querySelectorAll('span')) {
+      if (n.firstElementChild) continue;
+      const t = flat(n);
+      if (t && t.length <= 60) info.push(t);
+      else if (!t && n.getAttribute('title')) info.push(short(n.getAttribute('title'), 60));
+    }
+    return [box.getAttribute('title') || '', info];
   };
 
   const main = J.main ? document.querySelector(J.main) : null;
@@ -183,7 +239,8 @@
       if (label && textHit(label, T.phone_prompt)) phonePrompt = true;
       if (flags.has('history_start')) historyStart = true;
       rows.push([isSystem ? 'system' : shell ? 'shell' : 'other', dataId, tid, '', '', false, false, '', '', false,
-        '', [], null, null, false, '', [], null, false, false, false, [], '', '', '', '', false, label]);
+        '', [], null, null, false, '', [], null, false, false, false, [], '', '', '', '', false, label,
+        '', '', [], false]);
       continue;
     }
     const pptEl = first(row, 'pre_plain', true);
@@ -196,10 +253,15 @@
       qText = textOf(qt);
     }
     const prefixEl = first(row, 'prefix_label', true);
-    const media = mediaKinds.find((k) => flags.has(k)) || '';
+    let media = mediaKinds.find((k) => flags.has(k)) || '';
+    const textEl = first(row, 'text', true);
+    // Only a bubble without a body (or a bare picture) can be a sticker named by its alt text.
+    if (((!media && !textEl) || media === 'image') && stickerAltOf(row)) media = 'sticker';
+    // The deleted notice is plain text (no selectable body); quoted blocks never hold it here.
+    const delText = flags.has('deleted') || (!textEl && !media && !quotedEl) ? deletedTextOf(row) : '';
+    const [docTitle, docInfo] = media === 'document' ? documentOf(row) : ['', []];
     const durEl = media === 'voice' || media === 'video' ? first(row, 'voice_duration', true) : null;
     const docEl = media === 'document' ? first(row, 'document_name', true) : null;
-    const textEl = first(row, 'text', true);
     const captionEl = media ? first(row, 'caption', true) : null;
     const reactions = [];
     if (J.reactions) {
@@ -225,8 +287,8 @@
       textOf(textEl && textEl !== captionEl ? textEl : null),
       textOf(captionEl),
       !!quotedEl, qLabel, qTexts, qText,
-      flags.has('forwarded'),
-      flags.has('deleted'),
+      forwardedOf(row, flags),
+      flags.has('deleted') || !!delText,
       flags.has('edited'),
       reactions,
       media,
@@ -235,6 +297,10 @@
       docEl ? docEl.getAttribute('title') || flat(docEl) : '',
       flags.has('msg_container'),
       '',
+      delText, docTitle, docInfo,
+      // the bubble wrapper, asked only where nothing else names the era (bare ids, no classes)
+      !tid && !flags.has('msg_container') && !flags.has('class_out') && !flags.has('class_in')
+        && !!(J.bubble && row.querySelector(J.bubble)),
     ]);
   }
   if (!phonePrompt && J.phone_prompt) {
@@ -247,6 +313,8 @@
     rows,
     main: !!main,
     id_nodes: main ? main.querySelectorAll(J.msg_id).length : 0,
+    rows_by: rowsBy >= 0 ? S.rows[rowsBy] : '',
+    ppt_nodes: main && J.pre_plain ? main.querySelectorAll(J.pre_plain).length : 0,
     history_start: historyStart,
     phone_prompt: phonePrompt,
     loading: !!(J.loading && document.querySelector(J.loading)),

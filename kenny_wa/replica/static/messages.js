@@ -67,6 +67,13 @@ function forwarded(m) {
     icon('forward-refreshed'), h('span', { class: 'x1rg5ohu' }, t('forwarded')));
 }
 
+// Media bubbles carry a hover "forward" shortcut with the same icon as the forwarded label
+// (the SAN 2025 capture's GIF row): it marks nothing.
+function hoverForward(m) {
+  if (!['image', 'video', 'gif'].includes(m.kind)) return null;
+  return h('div', { class: 'x10l6tqk _ahmx' }, h('div', { role: 'button', 'aria-label': 'Forward media' }, icon('forward-refreshed')));
+}
+
 function mediaBox(m, label, testid, extra = []) {
   const a = m.att;
   const w = Math.min(330, a.w || 330);
@@ -174,6 +181,7 @@ function bubble(m, ctx) {
     group && !m.out && first ? author(m) : null,
     m.fwd && m.kind !== 'deleted' ? forwarded(m) : null,
     body(m),
+    hoverForward(m),
     meta(m),
   ];
   const cls = p6()
