@@ -39,6 +39,8 @@ class Settings:
     agent_thread_name: str | None = None
     agent_keywords: tuple[str, ...] = ("Kenny,", "@Kenny")
     image_processing_enabled: bool = False
+    worker_concurrency: int = 1
+    ocr_timeout_seconds: int = 120
     attachments_dir: Path = Path("/data/attachments")
     pg_url: str | None = None
     profile_dir: Path = Path("/data/whatsapp_profile")
@@ -195,6 +197,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_AGENT_THREAD_NAME": ("agent_thread_name", _text, False),
     "WHATSAPP_AGENT_KEYWORDS": ("agent_keywords", _keywords, True),
     "IMAGE_PROCESSING_ENABLED": ("image_processing_enabled", _bool, True),
+    "KENNY_WA_WORKER_CONCURRENCY": ("worker_concurrency", _int(1, "jobs at a time"), True),
+    "KENNY_WA_OCR_TIMEOUT_SECONDS": ("ocr_timeout_seconds", _int(1, "seconds"), True),
     "ATTACHMENTS_DIR": ("attachments_dir", _path, True),
     "PG_URL": ("pg_url", _pg_url, False),
     "WHATSAPP_PROFILE_DIR": ("profile_dir", _path, True),
