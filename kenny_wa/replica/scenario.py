@@ -12,7 +12,7 @@ import json
 import random
 from pathlib import Path
 
-from . import ids, vocab
+from . import ids, images, text_images, vocab
 from .model import Attachment, Chat, Contact, Message, Scenario
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -33,6 +33,7 @@ class GenParams:
     phone_prompt_chats: int = 2
     lid_chats: int = 2
     coverage: bool = True  # a showcase chat with every kind, plus broken images
+    text_images: int = len(text_images.STYLES)  # recent images that get drawn text, styles in turn
 
 
 def floor_minute(t: dt.datetime) -> dt.datetime:
@@ -305,7 +306,28 @@ def generate(name: str, params: GenParams, seed: int, now: dt.datetime) -> Scena
     for c in archived:
         c.archived = True
     chats.sort(key=lambda c: c.last_activity, reverse=True)
+    _draw_text(chats, now, params.text_images)
     return Scenario(name, seed, now, rng.choice(OWN_NAMES), own_phone, chats)
+
+
+TEXT_IMAGE_MAX_AGE = dt.timedelta(days=20)  # well inside any lookback the tests use
+
+
+def _draw_text(chats: list[Chat], now: dt.datetime, count: int) -> None:
+    """Give the newest intact images of the scenario drawn text, one style after another.
+
+    Runs after everything else and draws nothing from the generator's rng, so messages,
+    ids and the other images stay exactly what they were; only these images' bytes change.
+    """
+    picked = 0
+    for chat in chats:
+        for msg in reversed(chat.messages):
+            if picked >= count:
+                return
+            att = msg.attachment
+            if msg.kind == "image" and att and not att.broken and now - msg.ts <= TEXT_IMAGE_MAX_AGE:
+                images.with_drawn_text(att, text_images.STYLES[picked % len(text_images.STYLES)])
+                picked += 1
 
 
 def _params(d: dict) -> GenParams:
@@ -373,6 +395,8 @@ def _hand_made(spec: dict, seed: int, now: dt.datetime, name: str) -> Scenario:
                 msg.quoted_id = by_index[ms["quote"]].id
             if kind in ("image", "video", "gif", "voice", "document", "sticker"):
                 msg.attachment = make_attachment(rng, kind, ms.get("broken"))
+                if ms.get("text_image"):  # one of text_images.STYLES
+                    images.with_drawn_text(msg.attachment, ms["text_image"])
             by_index.append(msg)
         msgs = sorted(by_index, key=lambda m: m.ts)
         if not chat.phone_prompt:
