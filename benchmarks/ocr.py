@@ -38,7 +38,9 @@ def image_set(screenshots: int, photos: int) -> list[tuple[str, str, int]]:
     """(class, style, seed) of the fixed set: screenshot and photo styles in turn."""
     from kenny_wa.replica import text_images as ti
 
-    out = [("screenshot", ti.SCREENSHOT_STYLES[i % len(ti.SCREENSHOT_STYLES)], i + 1) for i in range(screenshots)]
+    out = [
+        ("screenshot", ti.SCREENSHOT_STYLES[i % len(ti.SCREENSHOT_STYLES)], i + 1) for i in range(screenshots)
+    ]
     out += [("photo", ti.PHOTO_STYLES[i % len(ti.PHOTO_STYLES)], i + 1) for i in range(photos)]
     return out
 
@@ -51,8 +53,9 @@ def write_images(folder: Path, items: list[tuple[str, str, int]]) -> list[dict[s
         ext = "png" if ti.MEDIA_TYPES[style] == "image/png" else "jpg"
         path = folder / f"{style}-{seed}.{ext}"
         path.write_bytes(ti.render(style, seed))
-        out.append({"class": cls, "style": style, "seed": seed, "path": path,
-                    "text": ti.drawn_text(style, seed)})
+        out.append(
+            {"class": cls, "style": style, "seed": seed, "path": path, "text": ti.drawn_text(style, seed)}
+        )
     return out
 
 
@@ -69,8 +72,11 @@ def peak_rss_mb(pid: int) -> float | None:
 
 def summarise(per_image: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
     """Rates per class and overall (pure)."""
-    out: dict[str, Any] = {"images": len(per_image), "wall_s": round(wall_s, 1),
-                           "images_per_s": round(len(per_image) / wall_s, 3) if wall_s else None}
+    out: dict[str, Any] = {
+        "images": len(per_image),
+        "wall_s": round(wall_s, 1),
+        "images_per_s": round(len(per_image) / wall_s, 3) if wall_s else None,
+    }
     for cls in ("screenshot", "photo"):
         rows = [r for r in per_image if r["class"] == cls]
         if rows:
@@ -81,7 +87,9 @@ def summarise(per_image: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
                 "images_per_s": round(len(rows) / sum(r["seconds"] for r in rows), 3),
             }
     styles = sorted({r["style"] for r in per_image})
-    out["by_style"] = {s: round(statistics.fmean(r["cer"] for r in per_image if r["style"] == s), 4) for s in styles}
+    out["by_style"] = {
+        s: round(statistics.fmean(r["cer"] for r in per_image if r["style"] == s), 4) for s in styles
+    }
     out["mean_cer"] = round(statistics.fmean(r["cer"] for r in per_image), 4) if per_image else None
     return out
 
@@ -99,16 +107,28 @@ def run_ocr(images: list[dict[str, Any]]) -> dict[str, Any]:
         for item in images:
             t = time.perf_counter()
             result = pool.recognise(item["path"])
-            per_image.append({"class": item["class"], "style": item["style"], "seed": item["seed"],
-                              "seconds": time.perf_counter() - t,
-                              "cer": character_error_rate(item["text"], result["text"])})
+            per_image.append(
+                {
+                    "class": item["class"],
+                    "style": item["style"],
+                    "seed": item["seed"],
+                    "seconds": time.perf_counter() - t,
+                    "cer": character_error_rate(item["text"], result["text"]),
+                }
+            )
         wall = time.perf_counter() - started
         helper_peak = peak_rss_mb(pool.helpers[0].pid)
     finally:
         ocr.shutdown()
     out = summarise(per_image, wall)
-    out.update({"engine": ocr.identity(), "model_load_s": round(load_s, 1), "helper_rss_peak_mb": helper_peak,
-                "worst": sorted(per_image, key=lambda r: -r["cer"])[:5]})
+    out.update(
+        {
+            "engine": ocr.identity(),
+            "model_load_s": round(load_s, 1),
+            "helper_rss_peak_mb": helper_peak,
+            "worst": sorted(per_image, key=lambda r: -r["cer"])[:5],
+        }
+    )
     for row in out["worst"]:
         row["seconds"], row["cer"] = round(row["seconds"], 2), round(row["cer"], 4)
     return out
@@ -127,14 +147,30 @@ def run_tesseract(images: list[dict[str, Any]]) -> dict[str, Any]:
     started = time.perf_counter()
     for item in images:
         t = time.perf_counter()
-        done = subprocess.run([binary, str(item["path"]), "stdout", "-l", lang], capture_output=True, text=True,
-                              env={**os.environ, "OMP_THREAD_LIMIT": "2"})
-        per_image.append({"class": item["class"], "style": item["style"], "seed": item["seed"],
-                          "seconds": time.perf_counter() - t,
-                          "cer": character_error_rate(item["text"], done.stdout)})
+        done = subprocess.run(
+            [binary, str(item["path"]), "stdout", "-l", lang],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OMP_THREAD_LIMIT": "2"},
+        )
+        per_image.append(
+            {
+                "class": item["class"],
+                "style": item["style"],
+                "seed": item["seed"],
+                "seconds": time.perf_counter() - t,
+                "cer": character_error_rate(item["text"], done.stdout),
+            }
+        )
     out = summarise(per_image, time.perf_counter() - started)
-    out.update({"available": True, "version": version, "languages": lang,
-                "note": "one tesseract process per image (the CLI), so each time includes its start"})
+    out.update(
+        {
+            "available": True,
+            "version": version,
+            "languages": lang,
+            "note": "one tesseract process per image (the CLI), so each time includes its start",
+        }
+    )
     return out
 
 
@@ -195,36 +231,72 @@ def run_backlog(jobs_total: int, distinct: int) -> dict[str, Any]:
                         (f"BENCH{n}", f"1555{n % 50:04d}@c.us", dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
                     ).fetchone()["id"]
                     image = media.store_image(data, root / "att", max_pixels=40_000_000)
-                    ids.append(store.upsert_attachment(
-                        conn, message_id, media_type=image.media_type, file_path=image.file_path,
-                        checksum=image.checksum, size_bytes=image.size_bytes, width=image.width,
-                        height=image.height, status="stored", reason=None).attachment_id)
+                    ids.append(
+                        store.upsert_attachment(
+                            conn,
+                            message_id,
+                            media_type=image.media_type,
+                            file_path=image.file_path,
+                            checksum=image.checksum,
+                            size_bytes=image.size_bytes,
+                            width=image.width,
+                            height=image.height,
+                            status="stored",
+                            reason=None,
+                        ).attachment_id
+                    )
                 jobs.defer_extractions(conn, ids)
                 conn.commit()
             env = {k: v for k, v in os.environ.items() if not k.startswith(("PG_URL", "KENNY_WA_", "IMAGE_"))}
-            env.update({"PG_URL": url, "IMAGE_PROCESSING_ENABLED": "true", "KENNY_WA_LOG_LEVEL": "WARNING",
-                        "KENNY_WA_STATE_DIR": str(root / "state")})
+            env.update(
+                {
+                    "PG_URL": url,
+                    "IMAGE_PROCESSING_ENABLED": "true",
+                    "KENNY_WA_LOG_LEVEL": "WARNING",
+                    "KENNY_WA_STATE_DIR": str(root / "state"),
+                }
+            )
             started = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "kenny_wa.cli", "worker", "--once", "--queues",
-                                     "extraction"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "kenny_wa.cli", "worker", "--once", "--queues", "extraction"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             with TreeRss(proc.pid) as rss:
                 _out, err = proc.communicate()
             drain_s = time.perf_counter() - started
             with psycopg.connect(url, row_factory=dict_row) as conn:
-                left = conn.execute("SELECT count(*) AS n FROM procrastinate_jobs WHERE task_name = %s"
-                                    " AND status <> 'succeeded'", (jobs.EXTRACT_TASK,)).fetchone()["n"]
-                by_status = {r["status"]: r["n"] for r in conn.execute(
-                    "SELECT status, count(*) AS n FROM extractions GROUP BY status").fetchall()}
-                reused = conn.execute("SELECT count(*) AS n FROM extractions WHERE provenance ?"
-                                      " 'result_of_attachment_id'").fetchone()["n"]
+                left = conn.execute(
+                    "SELECT count(*) AS n FROM procrastinate_jobs WHERE task_name = %s"
+                    " AND status <> 'succeeded'",
+                    (jobs.EXTRACT_TASK,),
+                ).fetchone()["n"]
+                by_status = {
+                    r["status"]: r["n"]
+                    for r in conn.execute(
+                        "SELECT status, count(*) AS n FROM extractions GROUP BY status"
+                    ).fetchall()
+                }
+                reused = conn.execute(
+                    "SELECT count(*) AS n FROM extractions WHERE provenance ? 'result_of_attachment_id'"
+                ).fetchone()["n"]
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return {"jobs": jobs_total, "distinct_images": distinct, "worker_exit": proc.returncode,
-            "stderr_tail": err[-500:] if proc.returncode else "", "drain_s": round(drain_s, 1),
-            "jobs_per_s": round(jobs_total / drain_s, 2), "jobs_left": left, "extractions": by_status,
-            "recognised": jobs_total - reused, "reused": reused,
-            "worker_tree_rss_peak_mb": common.mb(rss.peak)}
+    return {
+        "jobs": jobs_total,
+        "distinct_images": distinct,
+        "worker_exit": proc.returncode,
+        "stderr_tail": err[-500:] if proc.returncode else "",
+        "drain_s": round(drain_s, 1),
+        "jobs_per_s": round(jobs_total / drain_s, 2),
+        "jobs_left": left,
+        "extractions": by_status,
+        "recognised": jobs_total - reused,
+        "reused": reused,
+        "worker_tree_rss_peak_mb": common.mb(rss.peak),
+    }
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -233,9 +305,12 @@ def run(quick: bool = False) -> dict[str, Any]:
     try:
         images = write_images(folder, image_set(plan["screenshots"], plan["photos"]))
         load_start = [round(x, 2) for x in os.getloadavg()]
-        result = {"set": {"screenshots": plan["screenshots"], "photos": plan["photos"]},
-                  "load_average_start": load_start, "ocr": run_ocr(images),
-                  "tesseract": run_tesseract(images)}
+        result = {
+            "set": {"screenshots": plan["screenshots"], "photos": plan["photos"]},
+            "load_average_start": load_start,
+            "ocr": run_ocr(images),
+            "tesseract": run_tesseract(images),
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result["backlog"] = run_backlog(plan["backlog_jobs"], plan["backlog_distinct"])

@@ -59,7 +59,9 @@ def evaluate_targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ),
         "incremental_time": check(incremental and incremental.get("vs_first"), lambda v: v <= 0.10),
         "memory_flat": check(mem and mem.get("python_growth"), lambda v: v <= 1.25),
-        "ocr_cer_screenshots": check(_get(results, "ocr", "ocr", "screenshot", "mean_cer"), lambda v: v <= 0.03),
+        "ocr_cer_screenshots": check(
+            _get(results, "ocr", "ocr", "screenshot", "mean_cer"), lambda v: v <= 0.03
+        ),
         "ocr_cer_photos": check(_get(results, "ocr", "ocr", "photo", "mean_cer"), lambda v: v <= 0.12),
         "ocr_rate": check(_get(results, "ocr", "ocr", "images_per_s"), lambda v: v >= 0.5),
         "ocr_backlog": check(_backlog_drained(results), lambda v: v is True),
@@ -149,7 +151,8 @@ def _backlog_drained(results: dict[str, Any]) -> bool | None:
     backlog = _get(results, "ocr", "backlog")
     if not backlog:
         return None
-    return backlog["worker_exit"] == 0 and backlog["jobs_left"] == 0 and set(backlog["extractions"]) == {"done"}
+    drained = backlog["worker_exit"] == 0 and backlog["jobs_left"] == 0
+    return drained and set(backlog["extractions"]) == {"done"}
 
 
 def _ocr_rows(oc: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -167,21 +170,23 @@ def _ocr_rows(oc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
     rows = [
         (f"OCR, {oc['set']['screenshots']} clean screenshots (chat, article)",
-         f"ocr ({engine['engine']['engine']} {engine['engine']['engine_version']}): {cls(engine, 'screenshot')}",
+         f"ocr ({engine['engine']['engine']} {engine['engine']['engine_version']}):"
+         f" {cls(engine, 'screenshot')}",
          f"tesseract: {tess_text('screenshot')}"),
         (f"OCR, {oc['set']['photos']} degraded photos (receipt, signs, Chinese notice)",
          f"ocr: {cls(engine, 'photo')}", f"tesseract: {tess_text('photo')}"),
         ("OCR throughput, one helper process, one image at a time",
-         f"{engine['images_per_s']} images/s ({engine['images']} images in {engine['wall_s']} s; models loaded"
-         f" in {engine['model_load_s']} s; helper peak RSS {engine['helper_rss_peak_mb']} MB)",
+         f"{engine['images_per_s']} images/s ({engine['images']} images in {engine['wall_s']} s;"
+         f" models loaded in {engine['model_load_s']} s; helper peak RSS {engine['helper_rss_peak_mb']} MB)",
          f"tesseract: {tess.get('images_per_s')} images/s" if tess.get("available") else "tesseract: n/a"),
     ]
     backlog = oc.get("backlog")
     if backlog:
         rows.append((
-            f"Backlog: {backlog['jobs']:,} queued extraction jobs ({backlog['distinct_images']} distinct images),"
-            " one `kenny-wa worker --once`",
-            f"drained in {backlog['drain_s']} s ({backlog['jobs_per_s']} jobs/s), {backlog['jobs_left']} left,"
+            f"Backlog: {backlog['jobs']:,} queued extraction jobs"
+            f" ({backlog['distinct_images']} distinct images), one `kenny-wa worker --once`",
+            f"drained in {backlog['drain_s']} s ({backlog['jobs_per_s']} jobs/s),"
+            f" {backlog['jobs_left']} left,"
             f" extractions {backlog['extractions']}, recognised {backlog['recognised']}, reused"
             f" {backlog['reused']}; worker tree peak RSS {backlog['worker_tree_rss_peak_mb']} MB",
             f"load average {oc.get('load_average_start')} → {oc.get('load_average_end')}",

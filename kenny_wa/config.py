@@ -39,6 +39,7 @@ class Settings:
     agent_thread_name: str | None = None
     agent_keywords: tuple[str, ...] = ("Kenny,", "@Kenny")
     image_processing_enabled: bool = False
+    extractor: str | None = None  # None: the built-in "ocr"
     worker_concurrency: int = 1
     ocr_timeout_seconds: int = 120
     attachments_dir: Path = Path("/data/attachments")
@@ -189,6 +190,14 @@ def _port(raw: str) -> int:
 
 _port.expected = "a TCP port number between 1 and 65535"  # type: ignore[attr-defined]
 
+def _extractor(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+_extractor.expected = (  # type: ignore[attr-defined]
+    "a registered extractor name (ocr, dimensions) or module:callable; unset means ocr"
+)
+
 # variable name -> (Settings field, parser, whether the raw value may be echoed in errors)
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_SYNC_LOOKBACK_DAYS": ("lookback_days", _int(1, "days"), True),
@@ -197,6 +206,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_AGENT_THREAD_NAME": ("agent_thread_name", _text, False),
     "WHATSAPP_AGENT_KEYWORDS": ("agent_keywords", _keywords, True),
     "IMAGE_PROCESSING_ENABLED": ("image_processing_enabled", _bool, True),
+    "KENNY_WA_EXTRACTOR": ("extractor", _extractor, True),
     "KENNY_WA_WORKER_CONCURRENCY": ("worker_concurrency", _int(1, "jobs at a time"), True),
     "KENNY_WA_OCR_TIMEOUT_SECONDS": ("ocr_timeout_seconds", _int(1, "seconds"), True),
     "ATTACHMENTS_DIR": ("attachments_dir", _path, True),

@@ -169,7 +169,7 @@ def extract_attachment(attachment_id: int) -> str:
     if not settings.image_processing_enabled:
         log.info("extraction.disabled", attachment_id=attachment_id)
         return "disabled"
-    extractor = extractors.resolve_extractor(default=extractors.DEFAULT)
+    extractor = extractors.resolve_extractor(settings.extractor or "", default=extractors.DEFAULT)
     identity = extractors.identity_of(extractor)
     with store.connect(database_url()) as conn:
         source = store.attachment_provenance(conn, attachment_id)
@@ -518,7 +518,7 @@ def _extraction_engine(settings: Settings, queue_list: list[str], slots: int) ->
     if not settings.image_processing_enabled or (queue_list and EXTRACTION_QUEUE not in queue_list):
         yield
         return
-    extractor = extractors.resolve_extractor(default=extractors.DEFAULT)
+    extractor = extractors.resolve_extractor(settings.extractor or "", default=extractors.DEFAULT)
     if _extractor_name(extractor) != "ocr":
         yield
         return

@@ -73,17 +73,20 @@ def _current_pool() -> Pool:
 
             settings = load_settings()
             models.verify()
-            _pool = Pool(settings.worker_concurrency, settings.ocr_timeout_seconds,
-                         settings.image_max_pixels)
+            _pool = Pool(settings.worker_concurrency, settings.ocr_timeout_seconds, settings.image_max_pixels)
         return _pool
 
 
 def identity() -> dict[str, Any]:
     """The extractor's identity as provenance records it (no model is loaded)."""
     info = models.identity()
-    return {"extractor": NAME, "extractor_version": info["version"], "engine": info["engine"],
-            "engine_version": info["engine_version"],
-            "models": {role: m["sha256"] for role, m in info["models"].items()}}
+    return {
+        "extractor": NAME,
+        "extractor_version": info["version"],
+        "engine": info["engine"],
+        "engine_version": info["engine_version"],
+        "models": {role: m["sha256"] for role, m in info["models"].items()},
+    }
 
 
 def ocr_extractor(path: Path, media_type: str) -> ExtractorResult:

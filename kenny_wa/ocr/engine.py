@@ -42,14 +42,16 @@ class Engine:
         from rapidocr import RapidOCR
 
         threads_cfg = {"EngineConfig.onnxruntime.intra_op_num_threads": threads} if threads > 0 else {}
-        self._ocr = RapidOCR(params={
-            "Global.log_level": "critical",
-            "Global.text_score": MIN_CONFIDENCE,
-            "Det.model_path": str(paths["det"]),
-            "Cls.model_path": str(paths["cls"]),
-            "Rec.model_path": str(paths["rec"]),
-            **threads_cfg,
-        })
+        self._ocr = RapidOCR(
+            params={
+                "Global.log_level": "critical",
+                "Global.text_score": MIN_CONFIDENCE,
+                "Det.model_path": str(paths["det"]),
+                "Cls.model_path": str(paths["cls"]),
+                "Rec.model_path": str(paths["rec"]),
+                **threads_cfg,
+            }
+        )
         # rapidocr loads each model on first use; a worker loads them now, not in a job
         self._ocr._load_det_model()
         self._ocr._load_cls_model()
@@ -62,13 +64,19 @@ class Engine:
         pixels, size, image_format = decode(path, max_pixels)
         output = self._ocr(pixels)
         lines = []
-        for box, text, score in zip(output.boxes if output.boxes is not None else (),
-                                    output.txts or (), output.scores or (), strict=False):
-            lines.append({
-                "text": text,
-                "box": [[round(float(x), 1), round(float(y), 1)] for x, y in box],
-                "confidence": round(float(score), 4),
-            })
+        for box, text, score in zip(
+            output.boxes if output.boxes is not None else (),
+            output.txts or (),
+            output.scores or (),
+            strict=False,
+        ):
+            lines.append(
+                {
+                    "text": text,
+                    "box": [[round(float(x), 1), round(float(y), 1)] for x, y in box],
+                    "confidence": round(float(score), 4),
+                }
+            )
         grouped = layout.rows(lines)
         ordered = layout.reading_order(grouped)
         for line in ordered:
@@ -78,8 +86,10 @@ class Engine:
             "text": full_text,
             "lines": ordered,
             "scripts": layout.scripts(full_text),
-            "engine": {key: self.identity[key] for key in
-                       ("engine", "engine_version", "runtime", "models", "model_languages")},
+            "engine": {
+                key: self.identity[key]
+                for key in ("engine", "engine_version", "runtime", "models", "model_languages")
+            },
             "image": {"width": size[0], "height": size[1], "format": image_format},
             "elapsed_ms": round((time.perf_counter() - started) * 1000),
         }

@@ -78,8 +78,7 @@ class Helper:
         self.stop()
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
-        process = ctx.Process(target=_serve, args=(child, self.threads), daemon=True,
-                              name="kenny-wa-ocr")
+        process = ctx.Process(target=_serve, args=(child, self.threads), daemon=True, name="kenny-wa-ocr")
         process.start()
         child.close()
         self._process, self._conn = process, parent

@@ -26,10 +26,20 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 STYLES = ("receipt", "chat", "article", "sign", "sign_zh")
 SCREENSHOT_STYLES = ("chat", "article")
 PHOTO_STYLES = ("receipt", "sign", "sign_zh")
-SIZES = {"receipt": (480, 720), "chat": (540, 760), "article": (800, 600), "sign": (800, 600),
-         "sign_zh": (720, 540)}
-MEDIA_TYPES = {"receipt": "image/jpeg", "chat": "image/png", "article": "image/png",
-               "sign": "image/jpeg", "sign_zh": "image/jpeg"}
+SIZES = {
+    "receipt": (480, 720),
+    "chat": (540, 760),
+    "article": (800, 600),
+    "sign": (800, 600),
+    "sign_zh": (720, 540),
+}
+MEDIA_TYPES = {
+    "receipt": "image/jpeg",
+    "chat": "image/png",
+    "article": "image/png",
+    "sign": "image/jpeg",
+    "sign_zh": "image/jpeg",
+}
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/wqy"))
 FONTS = {
@@ -40,27 +50,64 @@ FONTS = {
 }
 
 SHOPS = ("CORNER BAKERY", "HARBOUR MARKET", "BLUE DOOR CAFE", "GREEN LEAF GROCER", "NORTH PIER DELI")
-ITEMS = ("Croissant", "Flat white", "Sourdough loaf", "Orange juice", "Granola bowl", "Tomatoes",
-         "Olive oil", "Oat milk", "Apple tart", "Espresso", "Rye bread", "Green tea")
+ITEMS = (
+    "Croissant",
+    "Flat white",
+    "Sourdough loaf",
+    "Orange juice",
+    "Granola bowl",
+    "Tomatoes",
+    "Olive oil",
+    "Oat milk",
+    "Apple tart",
+    "Espresso",
+    "Rye bread",
+    "Green tea",
+)
 CHAT_LINES = (
-    "Are we still on for Friday?", "The train leaves at 18:40", "I can bring the tent",
-    "Meet at the north gate", "Tickets are on the table", "Running ten minutes late",
-    "Dinner is at seven tonight", "Can you send the address?", "Parking is behind the hall",
-    "See you at the station", "Bring a warm jacket", "The shop closes at six",
+    "Are we still on for Friday?",
+    "The train leaves at 18:40",
+    "I can bring the tent",
+    "Meet at the north gate",
+    "Tickets are on the table",
+    "Running ten minutes late",
+    "Dinner is at seven tonight",
+    "Can you send the address?",
+    "Parking is behind the hall",
+    "See you at the station",
+    "Bring a warm jacket",
+    "The shop closes at six",
 )
-ARTICLE_TITLES = ("New bike lanes open downtown", "Library extends weekend hours",
-                  "Harbour festival returns in June", "City tests quieter night buses")
+ARTICLE_TITLES = (
+    "New bike lanes open downtown",
+    "Library extends weekend hours",
+    "Harbour festival returns in June",
+    "City tests quieter night buses",
+)
 ARTICLE_SENTENCES = (
-    "The council approved the plan on Tuesday.", "Work starts early next month.",
-    "Residents can comment until the end of May.", "The first phase covers four streets.",
-    "A second survey will follow in autumn.", "Most routes stay open during the work.",
-    "Volunteers will hand out maps at the market.", "Details are posted at the town hall.",
+    "The council approved the plan on Tuesday.",
+    "Work starts early next month.",
+    "Residents can comment until the end of May.",
+    "The first phase covers four streets.",
+    "A second survey will follow in autumn.",
+    "Most routes stay open during the work.",
+    "Volunteers will hand out maps at the market.",
+    "Details are posted at the town hall.",
 )
-SIGNS = (("PLATFORM 4", "TRAINS TO NORTH BAY"), ("NO PARKING", "8AM - 6PM"),
-         ("OPEN DAILY", "9:00 - 17:00"), ("MAIN STREET", "CITY CENTRE 2 KM"),
-         ("EXIT", "CAR PARK B"))
-SIGNS_ZH = (("出口", "EXIT"), ("欢迎光临", "WELCOME"), ("地铁站", "METRO STATION"),
-            ("营业时间", "9:00-18:00"), ("禁止吸烟", "NO SMOKING"))
+SIGNS = (
+    ("PLATFORM 4", "TRAINS TO NORTH BAY"),
+    ("NO PARKING", "8AM - 6PM"),
+    ("OPEN DAILY", "9:00 - 17:00"),
+    ("MAIN STREET", "CITY CENTRE 2 KM"),
+    ("EXIT", "CAR PARK B"),
+)
+SIGNS_ZH = (
+    ("出口", "EXIT"),
+    ("欢迎光临", "WELCOME"),
+    ("地铁站", "METRO STATION"),
+    ("营业时间", "9:00-18:00"),
+    ("禁止吸烟", "NO SMOKING"),
+)
 
 
 class FontMissing(RuntimeError):
@@ -88,8 +135,13 @@ def _rows(style: str, seed: int) -> list[tuple[str, ...]]:
     if style == "receipt":
         items = rng.sample(ITEMS, rng.randint(3, 5))
         prices = [rng.randint(120, 1450) for _ in items]
-        rows: list[tuple[str, ...]] = [(rng.choice(SHOPS),), (f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}"
-                                                            f"/2026 {rng.randint(7, 20):02d}:{rng.randint(0, 59):02d}",)]
+        rows: list[tuple[str, ...]] = [
+            (rng.choice(SHOPS),),
+            (
+                f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}"
+                f"/2026 {rng.randint(7, 20):02d}:{rng.randint(0, 59):02d}",
+            ),
+        ]
         rows += [(item, f"{p // 100}.{p % 100:02d}") for item, p in zip(items, prices, strict=True)]
         total = sum(prices)
         rows.append(("TOTAL", f"{total // 100}.{total % 100:02d}"))
@@ -161,8 +213,9 @@ def _chat(rng: random.Random, rows: list[tuple[str, ...]], w: int, h: int) -> Im
         width = draw.textlength(line, font=f) + 36
         mine = i % 2 == 1
         x = w - width - 20 if mine else 20
-        draw.rounded_rectangle((x, y, x + width, y + 58), radius=12,
-                               fill=(217, 253, 211) if mine else (255, 255, 255))
+        draw.rounded_rectangle(
+            (x, y, x + width, y + 58), radius=12, fill=(217, 253, 211) if mine else (255, 255, 255)
+        )
         draw.text((x + 18, y + 15), line, font=f, fill=(17, 27, 33))
         y += 58 + rng.randint(40, 70)
     return img
@@ -186,8 +239,9 @@ def _sign(rng: random.Random, rows: list[tuple[str, ...]], w: int, h: int, zh: b
     for y in range(h):  # sky-to-street gradient behind the sign
         t = y / h
         draw.line((0, y, w, y), fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
-    board, ink = rng.choice((((20, 70, 150), (255, 255, 255)), ((245, 245, 240), (20, 20, 20)),
-                             ((20, 110, 60), (255, 255, 255))))
+    board, ink = rng.choice(
+        (((20, 70, 150), (255, 255, 255)), ((245, 245, 240), (20, 20, 20)), ((20, 110, 60), (255, 255, 255)))
+    )
     bw, bh = int(w * 0.8), int(h * 0.55)
     sign = Image.new("RGB", (bw, bh), board)
     sd = ImageDraw.Draw(sign)
@@ -206,8 +260,12 @@ def _perspective(rng: random.Random, img: Image.Image) -> Image.Image:
     """The image as seen from a little to one side (a phone held at an angle)."""
     w, h = img.size
     d = 0.08
-    dst = [(rng.uniform(0, d) * w, rng.uniform(0, d) * h), (w - rng.uniform(0, d) * w, rng.uniform(0, d) * h),
-           (w - rng.uniform(0, d) * w, h - rng.uniform(0, d) * h), (rng.uniform(0, d) * w, h - rng.uniform(0, d) * h)]
+    dst = [
+        (rng.uniform(0, d) * w, rng.uniform(0, d) * h),
+        (w - rng.uniform(0, d) * w, rng.uniform(0, d) * h),
+        (w - rng.uniform(0, d) * w, h - rng.uniform(0, d) * h),
+        (rng.uniform(0, d) * w, h - rng.uniform(0, d) * h),
+    ]
     src = [(0, 0), (w, 0), (w, h), (0, h)]
     coeffs = _perspective_coeffs(dst, src)
     return img.transform((w, h), Image.PERSPECTIVE, coeffs, Image.BICUBIC, fillcolor=(90, 90, 90))

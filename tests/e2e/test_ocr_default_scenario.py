@@ -34,8 +34,9 @@ def test_default_scenario_images_are_read_by_the_builtin_ocr(tmp_path, db_url):
         synced = r.sync(timeout=170)
         assert synced.code in (0, 3), synced.stderr[-3000:]  # 3: the phone-prompt chats, by design
         env = {**base_env(), **r.env, "IMAGE_PROCESSING_ENABLED": "true"}
-        worker = subprocess.run([*KENNY_WA, "worker", "--once"], env=env, capture_output=True,
-                                text=True, timeout=1800)
+        worker = subprocess.run(
+            [*KENNY_WA, "worker", "--once"], env=env, capture_output=True, text=True, timeout=1800
+        )
         assert worker.returncode == 0, worker.stderr[-3000:]
 
     want = expected_messages(truth, cutoff_for())

@@ -36,8 +36,13 @@ _SCRUB = ("PG_URL", "ATTACHMENTS_DIR", "WHATSAPP_", "KENNY_WA_", "IMAGE_", "PREF
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for var in ("KENNY_WA_EXTRACTOR", "KENNY_WA_PG_URL", "PG_URL", "KENNY_WA_OCR_TIMEOUT_SECONDS",
-                "KENNY_WA_WORKER_CONCURRENCY"):
+    for var in (
+        "KENNY_WA_EXTRACTOR",
+        "KENNY_WA_PG_URL",
+        "PG_URL",
+        "KENNY_WA_OCR_TIMEOUT_SECONDS",
+        "KENNY_WA_WORKER_CONCURRENCY",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("IMAGE_PROCESSING_ENABLED", "true")
     yield
@@ -48,15 +53,23 @@ def connect(url: str) -> psycopg.Connection:
     return psycopg.connect(url, row_factory=dict_row)
 
 
-def add_image(conn: psycopg.Connection, tmp_path: Path, external_id: str, data: bytes,
-              thread: str = "15550100201@c.us") -> int:
+def add_image(
+    conn: psycopg.Connection, tmp_path: Path, external_id: str, data: bytes, thread: str = "15550100201@c.us"
+) -> int:
     """A message with a stored image attachment (``data`` must be a valid image)."""
     message_id = _message(conn, external_id, thread)
     image = media.store_image(data, tmp_path / "att", max_pixels=40_000_000)
     return store.upsert_attachment(
-        conn, message_id, media_type=image.media_type, file_path=image.file_path,
-        checksum=image.checksum, size_bytes=image.size_bytes, width=image.width,
-        height=image.height, status="stored", reason=None,
+        conn,
+        message_id,
+        media_type=image.media_type,
+        file_path=image.file_path,
+        checksum=image.checksum,
+        size_bytes=image.size_bytes,
+        width=image.width,
+        height=image.height,
+        status="stored",
+        reason=None,
     ).attachment_id
 
 
@@ -66,9 +79,16 @@ def add_raw_file(conn: psycopg.Connection, tmp_path: Path, external_id: str, dat
     path = tmp_path / f"{external_id}.jpg"
     path.write_bytes(data)
     return store.upsert_attachment(
-        conn, message_id, media_type="image/jpeg", file_path=str(path),
-        checksum=media.sha256_hex(data), size_bytes=len(data), width=10, height=10,
-        status="stored", reason=None,
+        conn,
+        message_id,
+        media_type="image/jpeg",
+        file_path=str(path),
+        checksum=media.sha256_hex(data),
+        size_bytes=len(data),
+        width=10,
+        height=10,
+        status="stored",
+        reason=None,
     ).attachment_id
 
 
@@ -100,16 +120,24 @@ def dense_page(lines: int = 90) -> bytes:
     draw = ImageDraw.Draw(img)
     font = text_images.font("sans", 16)
     for i in range(lines):
-        draw.text((20, 10 + i * 22), " ".join(text_images.CHAT_LINES[(i + k) % 12] for k in range(4)),
-                  font=font, fill="black")
+        draw.text(
+            (20, 10 + i * 22),
+            " ".join(text_images.CHAT_LINES[(i + k) % 12] for k in range(4)),
+            font=font,
+            fill="black",
+        )
     buffer = io.BytesIO()
     img.save(buffer, "PNG")
     return buffer.getvalue()
 
 
 def work(url: str, **settings) -> None:
-    jobs.run_worker(load_settings(pg_url=url, **settings), queues=("extraction",), wait=False,
-                    install_signal_handlers=False)
+    jobs.run_worker(
+        load_settings(pg_url=url, **settings),
+        queues=("extraction",),
+        wait=False,
+        install_signal_handlers=False,
+    )
 
 
 def test_toggle_on_with_nothing_named_runs_ocr_with_provenance(db_url, tmp_path):
@@ -119,7 +147,8 @@ def test_toggle_on_with_nothing_named_runs_ocr_with_provenance(db_url, tmp_path)
         jobs.defer_extractions(conn, [receipt, zh])
         conn.commit()
         checksum = conn.execute("SELECT checksum FROM attachments WHERE id = %s", (receipt,)).fetchone()[
-            "checksum"]
+            "checksum"
+        ]
     work(db_url)
     rows = extractions(db_url)
     assert statuses(db_url) == {receipt: "done", zh: "done"}
@@ -161,10 +190,18 @@ def test_same_bytes_are_recognised_once_and_bad_files_fail_with_a_reason(db_url,
         conn.commit()
     work(db_url)
     rows = extractions(db_url)
-    assert statuses(db_url) == {first: "done", forwarded[0]: "done", forwarded[1]: "done",
-                                broken: "failed", after: "done"}
+    assert statuses(db_url) == {
+        first: "done",
+        forwarded[0]: "done",
+        forwarded[1]: "done",
+        broken: "failed",
+        after: "done",
+    }
     assert (rows[broken]["status"], rows[broken]["error"], rows[broken]["result"]) == (
-        "failed", "image_undecodable", None)
+        "failed",
+        "image_undecodable",
+        None,
+    )
     # the photo forwarded into three chats: recognised for the first, copied for the others
     assert "result_of_attachment_id" not in rows[first]["provenance"]
     for attachment in forwarded:
@@ -203,7 +240,8 @@ def test_an_image_over_the_time_limit_fails_and_the_next_one_is_read(db_url, tmp
 def _file_of(url: str, attachment_id: int) -> str:
     with connect(url) as conn:
         return conn.execute("SELECT file_path FROM attachments WHERE id = %s", (attachment_id,)).fetchone()[
-            "file_path"]
+            "file_path"
+        ]
 
 
 def test_the_models_load_once_per_worker_process(tmp_path):
@@ -229,16 +267,24 @@ def test_an_image_over_the_pixel_cap_is_undecodable(tmp_path):
 
 def subprocess_env(db_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUB)}
-    env.update({"PG_URL": db_url, "KENNY_WA_STATE_DIR": str(tmp_path / "state"),
-                "IMAGE_PROCESSING_ENABLED": "true", "KENNY_WA_LOG_FORMAT": "json",
-                "PYTHONUNBUFFERED": "1", **extra})
+    env.update(
+        {
+            "PG_URL": db_url,
+            "KENNY_WA_STATE_DIR": str(tmp_path / "state"),
+            "IMAGE_PROCESSING_ENABLED": "true",
+            "KENNY_WA_LOG_FORMAT": "json",
+            "PYTHONUNBUFFERED": "1",
+            **extra,
+        }
+    )
     return env
 
 
 def test_worker_refuses_an_unknown_extractor_with_one_line(db_url, tmp_path):
     env = subprocess_env(db_url, tmp_path, KENNY_WA_EXTRACTOR="tesseract-please")
-    done = subprocess.run([*KENNY_WA, "worker", "--once"], env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [*KENNY_WA, "worker", "--once"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("kenny-wa: KENNY_WA_EXTRACTOR='tesseract-please' is invalid")
@@ -246,20 +292,30 @@ def test_worker_refuses_an_unknown_extractor_with_one_line(db_url, tmp_path):
 
 
 def test_two_worker_processes_run_every_job_exactly_once(db_url, tmp_path):
-    images = [("chat", 21), ("article", 22), ("sign", 23), ("receipt", 24), ("sign_zh", 25),
-              ("chat", 26)]
+    images = [("chat", 21), ("article", 22), ("sign", 23), ("receipt", 24), ("sign_zh", 25), ("chat", 26)]
     with connect(db_url) as conn:
-        ids = [add_image(conn, tmp_path, f"MSGTWO{n}", text_images.render(style, seed))
-               for n, (style, seed) in enumerate(images)]
+        ids = [
+            add_image(conn, tmp_path, f"MSGTWO{n}", text_images.render(style, seed))
+            for n, (style, seed) in enumerate(images)
+        ]
         # the same photo in two more chats: recognised once, across both processes
-        ids += [add_image(conn, tmp_path, f"MSGTWOFWD{n}", text_images.render("sign", 23),
-                          f"12036300007{n}@g.us") for n in range(2)]
+        ids += [
+            add_image(conn, tmp_path, f"MSGTWOFWD{n}", text_images.render("sign", 23), f"12036300007{n}@g.us")
+            for n in range(2)
+        ]
         jobs.defer_extractions(conn, ids)
         conn.commit()
     env = subprocess_env(db_url, tmp_path)
-    workers = [subprocess.Popen([*KENNY_WA, "worker", "--once", "--queues", "extraction"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [*KENNY_WA, "worker", "--once", "--queues", "extraction"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [w.communicate(timeout=900) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], [err[-2000:] for _out, err in outputs]
 
@@ -271,8 +327,10 @@ def test_two_worker_processes_run_every_job_exactly_once(db_url, tmp_path):
     assert not handled[0] & handled[1]
 
     with connect(db_url) as conn:
-        jobs_ = conn.execute("SELECT id, status::text AS status FROM procrastinate_jobs WHERE task_name = %s",
-                             (jobs.EXTRACT_TASK,)).fetchall()
+        jobs_ = conn.execute(
+            "SELECT id, status::text AS status FROM procrastinate_jobs WHERE task_name = %s",
+            (jobs.EXTRACT_TASK,),
+        ).fetchall()
         starts = conn.execute(
             "SELECT e.job_id, count(*) AS n FROM procrastinate_events e JOIN procrastinate_jobs j "
             "ON j.id = e.job_id WHERE e.type = 'started' AND j.task_name = %s GROUP BY e.job_id",

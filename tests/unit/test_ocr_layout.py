@@ -22,10 +22,16 @@ def test_rows_put_a_price_next_to_its_item_and_read_top_down():
     ]
     grouped = layout.rows(shuffled)
     assert [[entry["text"] for entry in row] for row in grouped] == [
-        ["CORNER BAKERY"], ["Croissant", "5.80"], ["TOTAL", "9.20"]]
+        ["CORNER BAKERY"],
+        ["Croissant", "5.80"],
+        ["TOTAL", "9.20"],
+    ]
     assert layout.text(grouped) == "CORNER BAKERY\nCroissant 5.80\nTOTAL 9.20"
     assert [entry["text"] for entry in layout.reading_order(grouped)][:3] == [
-        "CORNER BAKERY", "Croissant", "5.80"]
+        "CORNER BAKERY",
+        "Croissant",
+        "5.80",
+    ]
 
 
 def test_lines_that_barely_touch_are_separate_rows():
@@ -51,4 +57,5 @@ def test_character_error_rate():
     assert character_error_rate("abc", "") == 1.0
     assert character_error_rate("", "") == 0.0
     assert character_error_rate("", "noise") == 1.0
-    assert character_error_rate("ＥＸＩＴ", "EXIT") == 0.0  # NFKC: full-width letters are the letters
+    fullwidth_exit = "\uff25\uff38\uff29\uff34"
+    assert character_error_rate(fullwidth_exit, "EXIT") == 0.0  # NFKC: full-width letters are letters

@@ -59,5 +59,10 @@ def test_engine_refuses_any_download(monkeypatch):
     from rapidocr.utils.download_file import DownloadFile, DownloadFileInput
 
     with pytest.raises(engine.DownloadRefused):
-        DownloadFile.run(DownloadFileInput(file_url="https://example.invalid/model.onnx",
-                                           save_path="/nonexistent/model.onnx", logger=None))
+        DownloadFile.run(
+            DownloadFileInput(
+                file_url="https://example.invalid/model.onnx",
+                save_path="/nonexistent/model.onnx",
+                logger=None,
+            )
+        )

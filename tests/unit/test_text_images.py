@@ -51,8 +51,9 @@ def test_default_scenario_has_every_style_with_its_text_in_the_ground_truth():
         assert m["attachments"][0]["text"] == text_images.drawn_text(att.text_style, att.seed)
         assert m["attachments"][0]["media_type"] == text_images.MEDIA_TYPES[att.text_style]
         assert NOW - by_id[m["external_id"]].ts <= scenario.TEXT_IMAGE_MAX_AGE
-    plain = [a for m in truth["messages"] for a in m["attachments"] if m["kind"] == "image"
-             and a["text"] is None]
+    plain = [
+        a for m in truth["messages"] for a in m["attachments"] if m["kind"] == "image" and a["text"] is None
+    ]
     assert plain, "most images stay without text"
 
 
@@ -62,9 +63,12 @@ def test_drawing_text_changes_nothing_but_those_images():
     ids_a = [(m.id, m.ts, m.kind, m.text) for c in with_text.chats for m in c.messages]
     ids_b = [(m.id, m.ts, m.kind, m.text) for c in without.chats for m in c.messages]
     assert ids_a == ids_b
-    changed = [ma for ca, cb in zip(with_text.chats, without.chats, strict=True)
-               for ma, mb in zip(ca.messages, cb.messages, strict=True)
-               if ma.kind == "image" and images.media_bytes(ma.attachment) != images.media_bytes(mb.attachment)]
+    changed = [
+        ma
+        for ca, cb in zip(with_text.chats, without.chats, strict=True)
+        for ma, mb in zip(ca.messages, cb.messages, strict=True)
+        if ma.kind == "image" and images.media_bytes(ma.attachment) != images.media_bytes(mb.attachment)
+    ]
     assert len(changed) == len(text_images.STYLES)
     assert all(m.attachment.text_style for m in changed)
 
