@@ -95,6 +95,8 @@ def summarise(per_image: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
 
 
 def run_ocr(images: list[dict[str, Any]]) -> dict[str, Any]:
+    import psutil
+
     from kenny_wa import ocr
     from kenny_wa.ocr.metrics import character_error_rate
 
@@ -102,10 +104,11 @@ def run_ocr(images: list[dict[str, Any]]) -> dict[str, Any]:
     pool = ocr.configure(concurrency=1, timeout_s=600, max_pixels=40_000_000)
     load_s = time.perf_counter() - t0
     per_image = []
+    helper = psutil.Process(pool.helpers[0].pid)
     started = time.perf_counter()
     try:
         for item in images:
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), sum(helper.cpu_times()[:2])
             result = pool.recognise(item["path"])
             per_image.append(
                 {
@@ -113,16 +116,23 @@ def run_ocr(images: list[dict[str, Any]]) -> dict[str, Any]:
                     "style": item["style"],
                     "seed": item["seed"],
                     "seconds": time.perf_counter() - t,
+                    "cpu_seconds": sum(helper.cpu_times()[:2]) - cpu,
                     "cer": character_error_rate(item["text"], result["text"]),
                 }
             )
         wall = time.perf_counter() - started
-        helper_peak = peak_rss_mb(pool.helpers[0].pid)
+        helper_peak = peak_rss_mb(helper.pid)
     finally:
         ocr.shutdown()
     out = summarise(per_image, wall)
+    cpu_per_image = statistics.fmean(r["cpu_seconds"] for r in per_image)
+    threads = pool.helpers[0].threads
     out.update(
         {
+            # what an idle machine would do: the helper's CPU time spread over its threads
+            "cpu_s_per_image": round(cpu_per_image, 2),
+            "threads": threads,
+            "cpu_bound_images_per_s": round(threads / cpu_per_image, 3) if cpu_per_image else None,
             "engine": ocr.identity(),
             "model_load_s": round(load_s, 1),
             "helper_rss_peak_mb": helper_peak,
@@ -131,6 +141,7 @@ def run_ocr(images: list[dict[str, Any]]) -> dict[str, Any]:
     )
     for row in out["worst"]:
         row["seconds"], row["cer"] = round(row["seconds"], 2), round(row["cer"], 4)
+        row["cpu_seconds"] = round(row["cpu_seconds"], 2)
     return out
 
 

@@ -24,7 +24,8 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ("memory_flat", "Python peak RSS flat as the scenario grows (≤ 1.25x for ≥ 5x the messages)"),
     ("ocr_cer_screenshots", "OCR character error rate ≤ 3% on clean screenshots"),
     ("ocr_cer_photos", "OCR character error rate ≤ 12% on degraded photos"),
-    ("ocr_rate", "OCR ≥ 0.5 images/s on this machine"),
+    ("ocr_rate", "OCR ≥ 0.5 images/s on this machine (wall clock, shared machine)"),
+    ("ocr_rate_cpu_bound", "OCR ≥ 0.5 images/s, CPU-bound estimate (load-robust)"),
     ("ocr_backlog", "toggle on with the backlog queued: one worker drains every job, no restart"),
 )
 
@@ -64,6 +65,9 @@ def evaluate_targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ),
         "ocr_cer_photos": check(_get(results, "ocr", "ocr", "photo", "mean_cer"), lambda v: v <= 0.12),
         "ocr_rate": check(_get(results, "ocr", "ocr", "images_per_s"), lambda v: v >= 0.5),
+        "ocr_rate_cpu_bound": check(
+            _get(results, "ocr", "ocr", "cpu_bound_images_per_s"), lambda v: v >= 0.5
+        ),
         "ocr_backlog": check(_backlog_drained(results), lambda v: v is True),
     }
     for key, text in TARGETS:
@@ -177,7 +181,9 @@ def _ocr_rows(oc: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"ocr: {cls(engine, 'photo')}", f"tesseract: {tess_text('photo')}"),
         ("OCR throughput, one helper process, one image at a time",
          f"{engine['images_per_s']} images/s ({engine['images']} images in {engine['wall_s']} s;"
-         f" models loaded in {engine['model_load_s']} s; helper peak RSS {engine['helper_rss_peak_mb']} MB)",
+         f" models loaded in {engine['model_load_s']} s; helper peak RSS {engine['helper_rss_peak_mb']} MB);"
+         f" CPU-bound estimate {engine.get('cpu_bound_images_per_s')} images/s"
+         f" ({engine.get('cpu_s_per_image')} CPU s/image over {engine.get('threads')} threads)",
          f"tesseract: {tess.get('images_per_s')} images/s" if tess.get("available") else "tesseract: n/a"),
     ]
     backlog = oc.get("backlog")

@@ -6,6 +6,7 @@ found, clockwise from the top left, in the original image's pixels.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -47,36 +48,46 @@ def scripts(text: str) -> list[str]:
     return sorted(counts, key=lambda s: -counts[s])
 
 
-def _top(line: Line) -> float:
-    return min(y for _x, y in line["box"])
+def _slope(lines: Sequence[Line]) -> float:
+    """The page's tilt: the median angle of the lines' top edges (a photo taken at an angle)."""
+    angles = sorted(
+        math.atan2(line["box"][1][1] - line["box"][0][1], line["box"][1][0] - line["box"][0][0])
+        for line in lines
+    )
+    return angles[len(angles) // 2] if angles else 0.0
 
 
-def _bottom(line: Line) -> float:
-    return max(y for _x, y in line["box"])
-
-
-def _left(line: Line) -> float:
-    return min(x for x, _y in line["box"])
+def _placed(line: Line, angle: float) -> tuple[float, float, float]:
+    """(x, y) of the box's centre in the page's own frame (tilt undone), and the box's height."""
+    box = line["box"]
+    cx, cy = sum(x for x, _y in box) / 4, sum(y for _x, y in box) / 4
+    cos, sin = math.cos(angle), math.sin(angle)
+    height = (math.dist(box[0], box[3]) + math.dist(box[1], box[2])) / 2
+    return cos * cx + sin * cy, -sin * cx + cos * cy, height
 
 
 def rows(lines: Iterable[Line]) -> list[list[Line]]:
     """Lines grouped into rows, top to bottom, each row left to right.
 
-    A line joins the row above when their vertical extents overlap by more than half of the
-    shorter one (a receipt's "item .... price" is two boxes on one row).
+    Positions are taken in the page's frame (the median tilt of the lines undone), so the
+    rows of a page photographed at an angle do not run into each other. A line joins the
+    row above when its centre is within half a line height of that row's centre (a
+    receipt's "item .... price" is two boxes on one row).
     """
-    grouped: list[list[Line]] = []
-    for line in sorted(lines, key=_top):
+    items = list(lines)
+    angle = _slope(items)
+    placed = sorted(((*_placed(line, angle), line) for line in items), key=lambda p: p[1])
+    grouped: list[list[tuple[float, float, float, Line]]] = []
+    for entry in placed:
         if grouped:
             row = grouped[-1]
-            top, bottom = min(map(_top, row)), max(map(_bottom, row))
-            overlap = min(bottom, _bottom(line)) - max(top, _top(line))
-            shorter = min(bottom - top, _bottom(line) - _top(line))
-            if shorter > 0 and overlap > shorter / 2:
-                row.append(line)
+            centre = sum(p[1] for p in row) / len(row)
+            height = min(min(p[2] for p in row), entry[2])
+            if abs(entry[1] - centre) < height / 2:
+                row.append(entry)
                 continue
-        grouped.append([line])
-    return [sorted(row, key=_left) for row in grouped]
+        grouped.append([entry])
+    return [[p[3] for p in sorted(row, key=lambda p: p[0])] for row in grouped]
 
 
 def reading_order(grouped: Sequence[Sequence[Line]]) -> list[Line]:

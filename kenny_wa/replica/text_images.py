@@ -7,7 +7,8 @@ should read (``attachments[].text``). Everything is a pure function of (style, s
 Styles: ``chat`` and ``article`` are clean screenshots (PNG); ``receipt`` is a phone photo of
 a till receipt (slight rotation, JPEG); ``sign`` is a photo of a street sign with perspective,
 blur, sensor noise and heavy JPEG compression; ``sign_zh`` is a bilingual Chinese/English
-notice (the pinned OCR model reads simplified Chinese).
+notice (the pinned OCR model reads simplified Chinese); ``page_photo`` is a printed page
+photographed at an angle (rotation up to 6 degrees, perspective, blur, noise, JPEG quality 30).
 
 Fonts come from Debian packages (``fonts-dejavu-core``, ``fonts-wqy-microhei``, which
 ``dev.py`` installs): never from the network. A missing font is an error naming the package,
@@ -23,15 +24,16 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-STYLES = ("receipt", "chat", "article", "sign", "sign_zh")
+STYLES = ("receipt", "chat", "article", "sign", "sign_zh", "page_photo")
 SCREENSHOT_STYLES = ("chat", "article")
-PHOTO_STYLES = ("receipt", "sign", "sign_zh")
+PHOTO_STYLES = ("receipt", "sign", "sign_zh", "page_photo")
 SIZES = {
     "receipt": (480, 720),
     "chat": (540, 760),
     "article": (800, 600),
     "sign": (800, 600),
     "sign_zh": (720, 540),
+    "page_photo": (800, 600),
 }
 MEDIA_TYPES = {
     "receipt": "image/jpeg",
@@ -39,6 +41,7 @@ MEDIA_TYPES = {
     "article": "image/png",
     "sign": "image/jpeg",
     "sign_zh": "image/jpeg",
+    "page_photo": "image/jpeg",
 }
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/wqy"))
@@ -148,7 +151,7 @@ def _rows(style: str, seed: int) -> list[tuple[str, ...]]:
         return rows
     if style == "chat":
         return [(line,) for line in rng.sample(CHAT_LINES, 5)]
-    if style == "article":
+    if style in ("article", "page_photo"):
         return [(rng.choice(ARTICLE_TITLES),)] + [(s,) for s in rng.sample(ARTICLE_SENTENCES, 5)]
     if style == "sign":
         return [(line,) for line in rng.choice(SIGNS)]
@@ -169,6 +172,9 @@ def render(style: str, seed: int) -> bytes:
         return _png(_chat(rng, rows, w, h))
     if style == "article":
         return _png(_article(rows, w, h))
+    if style == "page_photo":  # a printed page photographed at an angle, in poor light
+        page = _article(rows, w, h).rotate(rng.uniform(-6, 6), resample=Image.BICUBIC, fillcolor=(70, 70, 70))
+        return _jpeg(_degrade(rng, _perspective(rng, page)), 30)
     zh = style == "sign_zh"
     img = _sign(rng, rows, w, h, zh)
     return _jpeg(_degrade(rng, img), 35 if not zh else 45)

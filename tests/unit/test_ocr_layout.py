@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from kenny_wa.ocr import layout
@@ -38,6 +40,33 @@ def test_lines_that_barely_touch_are_separate_rows():
     grouped = layout.rows([line("upper", 0, 0, 100, 20), line("lower", 0, 15, 100, 35)])
     assert layout.text(grouped) == "upper\nlower"
     assert layout.rows([]) == []
+
+
+def tilted(text: str, x0: float, y0: float, width: float, height: float, degrees: float) -> dict:
+    """A line box of ``width`` x ``height`` whose top-left corner is at (x0, y0), rotated."""
+    a = math.radians(degrees)
+    dx, dy = (math.cos(a), math.sin(a)), (-math.sin(a), math.cos(a))
+    corners = [(0, 0), (width, 0), (width, height), (0, height)]
+    box = [[x0 + u * dx[0] + v * dy[0], y0 + u * dx[1] + v * dy[1]] for u, v in corners]
+    return {"text": text, "box": box, "confidence": 0.9}
+
+
+def test_lines_of_a_tilted_page_stay_apart_and_in_order():
+    # a page photographed rotated by 6 degrees: long lines 36 px apart, their axis-aligned
+    # extents overlap by far more than half a line
+    lines = [tilted(f"line {n}", 100 - n * 4, 120 + n * 36, 600, 24, 6) for n in range(5)]
+    lines.append(
+        tilted(
+            "9.20",
+            100 + 620 * math.cos(math.radians(6)) - 2 * 36 * math.sin(math.radians(6)),
+            120 + 2 * 36 + 620 * math.sin(math.radians(6)),
+            50,
+            24,
+            6,
+        )
+    )
+    grouped = layout.rows(reversed(lines))
+    assert layout.text(grouped) == "line 0\nline 1\nline 2 9.20\nline 3\nline 4"
 
 
 def test_scripts_of_recognised_text():
