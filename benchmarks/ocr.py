@@ -30,7 +30,7 @@ from typing import Any
 
 from benchmarks import common, pg
 
-FULL = {"screenshots": 30, "photos": 30, "backlog_jobs": 1000, "backlog_distinct": 100}
+FULL = {"screenshots": 30, "photos": 32, "backlog_jobs": 1000, "backlog_distinct": 60}
 QUICK = {"screenshots": 6, "photos": 6, "backlog_jobs": 60, "backlog_distinct": 6}
 
 
