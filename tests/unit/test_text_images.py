@@ -81,3 +81,25 @@ def test_a_missing_font_names_its_package(monkeypatch, tmp_path):
             text_images.font("zh", 12)
     finally:
         text_images.font.cache_clear()
+
+
+def test_a_hand_made_scenario_names_the_style_of_an_image(tmp_path):
+    import json
+
+    spec = {
+        "name": "hand",
+        "chats": [
+            {
+                "contact": {"name": "Ana Costa", "phone": "+1 555 0100 201"},
+                "messages": [
+                    {"from": "them", "minutes_ago": 30, "kind": "image", "text_image": "receipt"},
+                    {"from": "them", "minutes_ago": 20, "kind": "image"},
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "hand.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    truth = ground_truth.ground_truth(scenario.load(str(path), now=NOW), "me")
+    texts = [m["attachments"][0]["text"] for m in truth["messages"] if m["kind"] == "image"]
+    assert texts[1] is None and texts[0].splitlines()[-1].startswith("TOTAL ")
