@@ -12,7 +12,8 @@ The result of one image (``extractions.result``)::
      "engine": {"engine", "engine_version", "runtime", "models": {role: {file, sha256}},
                 "model_languages"},
      "image": {"width", "height", "format"},
-     "elapsed_ms": 1234}
+     "elapsed_ms": 1234,
+     "stage_ms": {"det": 600, "cls": 40, "rec": 500}}   # where the time went
 
 The engine has no language detector: ``scripts`` is computed from the Unicode names of the
 recognised letters. The engine runs in helper processes (runner.py) so that a per-image

@@ -92,7 +92,13 @@ class Engine:
             },
             "image": {"width": size[0], "height": size[1], "format": image_format},
             "elapsed_ms": round((time.perf_counter() - started) * 1000),
+            # detection, direction classifier, recognition (what a slow image spent its time on)
+            "stage_ms": dict(zip(("det", "cls", "rec"), _stage_ms(output), strict=False)),
         }
+
+
+def _stage_ms(output: Any) -> list[int | None]:
+    return [None if t is None else round(t * 1000) for t in getattr(output, "elapse_list", None) or ()]
 
 
 def decode(path: Path, max_pixels: int):

@@ -171,6 +171,7 @@ def test_toggle_on_with_nothing_named_runs_ocr_with_provenance(db_url, tmp_path)
     assert result["image"] == {"width": 480, "height": 720, "format": "JPEG"}
     assert result["engine"]["models"]["det"]["sha256"] == models.PINNED[0].sha256
     assert result["elapsed_ms"] > 0 and result["scripts"] == ["Latin"]
+    assert set(result["stage_ms"]) == {"det", "cls", "rec"}
     for line in result["lines"]:
         assert len(line["box"]) == 4 and 0 < line["confidence"] <= 1 and line["text"]
     assert "\n".join(line["text"] for line in result["lines"][:1]) == result["text"].splitlines()[0]
