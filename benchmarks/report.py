@@ -152,14 +152,14 @@ def _mark(met: bool | None) -> str:
 
 
 def _backlog_drained(results: dict[str, Any]) -> bool | None:
-    backlog = _get(results, "ocr", "backlog")
+    backlog = _get(results, "ocr_backlog")
     if not backlog:
         return None
     drained = backlog["worker_exit"] == 0 and backlog["jobs_left"] == 0
     return drained and set(backlog["extractions"]) == {"done"}
 
 
-def _ocr_rows(oc: dict[str, Any]) -> list[tuple[str, str, str]]:
+def _ocr_rows(oc: dict[str, Any], backlog: dict[str, Any] | None) -> list[tuple[str, str, str]]:
     """Rows of the OCR benchmark: the engine next to tesseract, then the backlog."""
     engine, tess = oc["ocr"], oc["tesseract"]
 
@@ -177,7 +177,7 @@ def _ocr_rows(oc: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"ocr ({engine['engine']['engine']} {engine['engine']['engine_version']}):"
          f" {cls(engine, 'screenshot')}",
          f"tesseract: {tess_text('screenshot')}"),
-        (f"OCR, {oc['set']['photos']} degraded photos (receipt, signs, Chinese notice)",
+        (f"OCR, {oc['set']['photos']} degraded photos (receipt, signs, Chinese notice, pages)",
          f"ocr: {cls(engine, 'photo')}", f"tesseract: {tess_text('photo')}"),
         ("OCR throughput, one helper process, one image at a time",
          f"{engine['images_per_s']} images/s ({engine['images']} images in {engine['wall_s']} s;"
@@ -186,7 +186,6 @@ def _ocr_rows(oc: dict[str, Any]) -> list[tuple[str, str, str]]:
          f" ({engine.get('cpu_s_per_image')} CPU s/image over {engine.get('threads')} threads)",
          f"tesseract: {tess.get('images_per_s')} images/s" if tess.get("available") else "tesseract: n/a"),
     ]
-    backlog = oc.get("backlog")
     if backlog:
         rows.append((
             f"Backlog: {backlog['jobs']:,} queued extraction jobs"
@@ -195,7 +194,7 @@ def _ocr_rows(oc: dict[str, Any]) -> list[tuple[str, str, str]]:
             f" {backlog['jobs_left']} left,"
             f" extractions {backlog['extractions']}, recognised {backlog['recognised']}, reused"
             f" {backlog['reused']}; worker tree peak RSS {backlog['worker_tree_rss_peak_mb']} MB",
-            f"load average {oc.get('load_average_start')} → {oc.get('load_average_end')}",
+            f"load average {backlog.get('load_average_start')} → {backlog.get('load_average_end')}",
         ))
     return rows
 
@@ -320,7 +319,7 @@ def rows_for(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             )
         )
     if results.get("ocr"):
-        rows += _ocr_rows(results["ocr"])
+        rows += _ocr_rows(results["ocr"], results.get("ocr_backlog"))
     return rows
 
 
