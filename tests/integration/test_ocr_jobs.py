@@ -306,7 +306,7 @@ def test_two_worker_processes_run_every_job_exactly_once(db_url, tmp_path):
         ]
         jobs.defer_extractions(conn, ids)
         conn.commit()
-    env = subprocess_env(db_url, tmp_path)
+    env = subprocess_env(db_url, tmp_path, KENNY_WA_LOG_LEVEL="DEBUG")
     workers = [
         subprocess.Popen(
             [*KENNY_WA, "worker", "--once", "--queues", "extraction"],
@@ -326,6 +326,10 @@ def test_two_worker_processes_run_every_job_exactly_once(db_url, tmp_path):
         handled.append({e["attachment_id"] for e in events if e.get("event") == "extraction.finished"})
     assert handled[0] | handled[1] == set(ids)
     assert not handled[0] & handled[1]
+    # even at DEBUG, no recognised text reaches the logs
+    drawn = {row for style, seed in images for row in text_images.drawn_text(style, seed).splitlines()}
+    leaked = [row for row in drawn if len(row) >= 5 and any(row in out + err for out, err in outputs)]
+    assert not leaked, leaked[:3]
 
     with connect(db_url) as conn:
         jobs_ = conn.execute(
