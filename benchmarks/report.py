@@ -184,7 +184,8 @@ def _ocr_rows(oc: dict[str, Any], backlog: dict[str, Any] | None) -> list[tuple[
          f" models loaded in {engine['model_load_s']} s; helper peak RSS {engine['helper_rss_peak_mb']} MB);"
          f" CPU-bound estimate {engine.get('cpu_bound_images_per_s')} images/s"
          f" ({engine.get('cpu_s_per_image')} CPU s/image over {engine.get('threads')} threads)",
-         f"tesseract: {tess.get('images_per_s')} images/s" if tess.get("available") else "tesseract: n/a"),
+         (f"tesseract: {tess.get('images_per_s')} images/s" if tess.get("available") else "tesseract: n/a")
+         + f"; load average {oc.get('load_average_start')} → {oc.get('load_average_end')} on 2 cores"),
     ]
     if backlog:
         rows.append((
