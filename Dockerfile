@@ -41,8 +41,11 @@ COPY kenny_wa ./kenny_wa
 COPY flows ./flows
 COPY sql ./sql
 COPY docker ./docker
+# the OCR engine's models ship inside the rapidocr wheel: check their pinned SHA-256 now, so an
+# image that could only work by downloading them is never built
 RUN pip install --no-deps . \
- && chmod 0755 docker/*.sh
+ && chmod 0755 docker/*.sh \
+ && python -c "from kenny_wa.ocr import engine, models; models.verify(); import rapidocr, onnxruntime"
 
 # non-root user; profile and attachments owner-only (named volumes inherit this on first use)
 RUN groupadd --gid 10001 kenny \

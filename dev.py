@@ -29,6 +29,9 @@ PY = BIN / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".kenny-wa-installed"
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+# Fonts the replica draws text into images with (kenny_wa/replica/text_images.py).
+FONTS = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf": "fonts-dejavu-core",
+         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc": "fonts-wqy-microhei"}
 PYTEST_NO_TESTS = 5
 
 
@@ -86,9 +89,23 @@ def ensure_chromium() -> None:
         sys.exit("no Chromium found: set WHATSAPP_CHROMIUM_PATH to a Chromium or Chrome binary")
 
 
+def ensure_fonts() -> None:
+    missing = sorted({package for path, package in FONTS.items() if not Path(path).exists()})
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("installing Debian's " + " ".join(missing))
+        run("apt-get", "update", "-qq")
+        run("apt-get", "install", "-y", "-qq", *missing)
+    else:
+        say("the replica's text images need the Debian packages " + " ".join(missing)
+            + ": install them (as root: apt-get install " + " ".join(missing) + ")")
+
+
 def setup() -> None:
     ensure_venv()
     ensure_chromium()
+    ensure_fonts()
 
 
 def cmd_test(args: list[str]) -> int:

@@ -12,6 +12,9 @@ existing JSON of the same mode):
   deferral    jobs.defer_extractions inside the upsert transaction vs one job per call
   sync        first sync vs the replica's floor (rate limit off / default), incremental
               sync, peak RSS of Python and of the Chromium tree at two scenario sizes
+  ocr         the built-in OCR's images/s and character error rate on 54 generated images
+              (screenshots, degraded photos) next to Debian's tesseract; a worker draining
+              1,000 queued extraction jobs (30 distinct images), its peak RSS
 
 Quick mode (< 3 minutes on an idle 2-core machine): fewer repeats, a 20-chat scenario instead
 of the 200-chat ``large`` one. PostgreSQL: $KENNY_BENCH_PG_URL, $PG_URL or
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-ALL = ("extraction", "upsert", "deferral", "sync")
+ALL = ("extraction", "upsert", "deferral", "sync", "ocr")
 
 # (key, scenario spec or name, latency ms, rate limit on, incremental)
 SYNC_PLAN = {
@@ -237,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import upsert
 
         step("deferral", lambda: upsert.run_deferral(quick=args.quick))
+    if "ocr" in selected:
+        from benchmarks import ocr
+
+        step("ocr", lambda: ocr.run(quick=args.quick))
+        step("ocr_backlog", lambda: ocr.run_backlog_step(quick=args.quick))
     if "sync" in selected:
         from benchmarks import sync
 

@@ -22,6 +22,11 @@ TARGETS: tuple[tuple[str, str], ...] = (
     ),
     ("incremental_time", "incremental sync ≤ 10% of the first sync"),
     ("memory_flat", "Python peak RSS flat as the scenario grows (≤ 1.25x for ≥ 5x the messages)"),
+    ("ocr_cer_screenshots", "OCR character error rate ≤ 3% on clean screenshots"),
+    ("ocr_cer_photos", "OCR character error rate ≤ 12% on degraded photos"),
+    ("ocr_rate", "OCR ≥ 0.5 images/s on this machine (wall clock, shared machine)"),
+    ("ocr_rate_cpu_bound", "OCR ≥ 0.5 images/s, CPU-bound estimate (load-robust)"),
+    ("ocr_backlog", "toggle on with the backlog queued: one worker drains every job, no restart"),
 )
 
 
@@ -55,6 +60,15 @@ def evaluate_targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ),
         "incremental_time": check(incremental and incremental.get("vs_first"), lambda v: v <= 0.10),
         "memory_flat": check(mem and mem.get("python_growth"), lambda v: v <= 1.25),
+        "ocr_cer_screenshots": check(
+            _get(results, "ocr", "ocr", "screenshot", "mean_cer"), lambda v: v <= 0.03
+        ),
+        "ocr_cer_photos": check(_get(results, "ocr", "ocr", "photo", "mean_cer"), lambda v: v <= 0.12),
+        "ocr_rate": check(_get(results, "ocr", "ocr", "images_per_s"), lambda v: v >= 0.5),
+        "ocr_rate_cpu_bound": check(
+            _get(results, "ocr", "ocr", "cpu_bound_images_per_s"), lambda v: v >= 0.5
+        ),
+        "ocr_backlog": check(_backlog_drained(results), lambda v: v is True),
     }
     for key, text in TARGETS:
         out[key]["target"] = text
@@ -135,6 +149,55 @@ def _fmt(value: Any) -> str:
 
 def _mark(met: bool | None) -> str:
     return {True: "✅ met", False: "❌ missed", None: "— not measured"}[met]
+
+
+def _backlog_drained(results: dict[str, Any]) -> bool | None:
+    backlog = _get(results, "ocr_backlog")
+    if not backlog:
+        return None
+    drained = backlog["worker_exit"] == 0 and backlog["jobs_left"] == 0
+    return drained and set(backlog["extractions"]) == {"done"}
+
+
+def _ocr_rows(oc: dict[str, Any], backlog: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """Rows of the OCR benchmark: the engine next to tesseract, then the backlog."""
+    engine, tess = oc["ocr"], oc["tesseract"]
+
+    def cls(r: dict[str, Any], name: str) -> str:
+        c = r.get(name) or {}
+        return f"CER {c.get('mean_cer', 0):.1%}, median {c.get('median_s')} s/image"
+
+    def tess_text(name: str) -> str:
+        if not tess.get("available"):
+            return tess.get("reason", "unavailable")
+        return cls(tess, name) + f" ({tess['version']}, {tess['languages']})"
+
+    rows = [
+        (f"OCR, {oc['set']['screenshots']} clean screenshots (chat, article)",
+         f"ocr ({engine['engine']['engine']} {engine['engine']['engine_version']}):"
+         f" {cls(engine, 'screenshot')}",
+         f"tesseract: {tess_text('screenshot')}"),
+        (f"OCR, {oc['set']['photos']} degraded photos (receipt, signs, Chinese notice, pages)",
+         f"ocr: {cls(engine, 'photo')}", f"tesseract: {tess_text('photo')}"),
+        ("OCR throughput, one helper process, one image at a time",
+         f"{engine['images_per_s']} images/s ({engine['images']} images in {engine['wall_s']} s;"
+         f" models loaded in {engine['model_load_s']} s; helper peak RSS {engine['helper_rss_peak_mb']} MB);"
+         f" CPU-bound estimate {engine.get('cpu_bound_images_per_s')} images/s"
+         f" ({engine.get('cpu_s_per_image')} CPU s/image over {engine.get('threads')} threads)",
+         (f"tesseract: {tess.get('images_per_s')} images/s" if tess.get("available") else "tesseract: n/a")
+         + f"; load average {oc.get('load_average_start')} → {oc.get('load_average_end')} on 2 cores"),
+    ]
+    if backlog:
+        rows.append((
+            f"Backlog: {backlog['jobs']:,} queued extraction jobs"
+            f" ({backlog['distinct_images']} distinct images), one `kenny-wa worker --once`",
+            f"drained in {backlog['drain_s']} s ({backlog['jobs_per_s']} jobs/s),"
+            f" {backlog['jobs_left']} left,"
+            f" extractions {backlog['extractions']}, recognised {backlog['recognised']}, reused"
+            f" {backlog['reused']}; worker tree peak RSS {backlog['worker_tree_rss_peak_mb']} MB",
+            f"load average {backlog.get('load_average_start')} → {backlog.get('load_average_end')}",
+        ))
+    return rows
 
 
 def rows_for(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -268,6 +331,8 @@ def rows_for(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                 "flat = ≤ 1.25x",
             )
         )
+    if results.get("ocr"):
+        rows += _ocr_rows(results["ocr"], results.get("ocr_backlog"))
     return rows
 
 

@@ -160,11 +160,9 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import extractors, jobs
+    from kenny_wa import jobs
 
-    if settings.image_processing_enabled and jobs.EXTRACTION_QUEUE in args.queues.split(","):
-        extractors.resolve_extractor()  # a wrong KENNY_WA_EXTRACTOR stops here (exit 2), not per job
-
+    # a wrong KENNY_WA_EXTRACTOR stops run_worker before its first job (exit 2), not per job
     jobs.run_worker(settings, queues=tuple(args.queues.split(",")), wait=not args.once)
     return 0
 

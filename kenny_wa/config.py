@@ -40,6 +40,9 @@ class Settings:
     agent_thread_name: str | None = None
     agent_keywords: tuple[str, ...] = ("Kenny,", "@Kenny")
     image_processing_enabled: bool = False
+    extractor: str | None = None  # None: the built-in "ocr"
+    worker_concurrency: int = 1
+    ocr_timeout_seconds: int = 120
     attachments_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("attachments_dir"))
     pg_url: str | None = None
     profile_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("profile_dir"))
@@ -200,6 +203,14 @@ def _port(raw: str) -> int:
 
 _port.expected = "a TCP port number between 1 and 65535"  # type: ignore[attr-defined]
 
+def _extractor(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+_extractor.expected = (  # type: ignore[attr-defined]
+    "a registered extractor name (ocr, dimensions) or module:callable; unset means ocr"
+)
+
 # variable name -> (Settings field, parser, whether the raw value may be echoed in errors)
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_SYNC_LOOKBACK_DAYS": ("lookback_days", _int(1, "days"), True),
@@ -208,6 +219,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "WHATSAPP_AGENT_THREAD_NAME": ("agent_thread_name", _text, False),
     "WHATSAPP_AGENT_KEYWORDS": ("agent_keywords", _keywords, True),
     "IMAGE_PROCESSING_ENABLED": ("image_processing_enabled", _bool, True),
+    "KENNY_WA_EXTRACTOR": ("extractor", _extractor, True),
+    "KENNY_WA_WORKER_CONCURRENCY": ("worker_concurrency", _int(1, "jobs at a time"), True),
+    "KENNY_WA_OCR_TIMEOUT_SECONDS": ("ocr_timeout_seconds", _int(1, "seconds"), True),
     "ATTACHMENTS_DIR": ("attachments_dir", _path, True),
     "PG_URL": ("pg_url", _pg_url, False),
     "WHATSAPP_PROFILE_DIR": ("profile_dir", _path, True),
@@ -268,11 +282,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     return Settings(**values)
 
 
-# Variables read outside Settings, where they are used (the worker resolves them per job)
+# Variables read outside Settings, where they are used
 READ_ELSEWHERE: tuple[tuple[str, str, str], ...] = (
-    ("KENNY_WA_EXTRACTOR", "",
-     "the extractor the worker calls when IMAGE_PROCESSING_ENABLED=true: a registered name "
-     "or module:callable"),
     ("KENNY_WA_PG_URL", "",
      "the Procrastinate app's database, for `procrastinate` commands run outside kenny-wa "
      "(unset: PG_URL, else the embedded PostgreSQL)"),

@@ -1,18 +1,27 @@
 """Extractor registry: what turns a stored image into an ``extractions`` row.
 
-kenny-wa ships no OCR/vision model. An extractor is any callable
+An extractor is any callable
 ``(path: Path, media_type: str) -> ExtractorResult``; it reads the file, returns a name, a
 version and a JSON-serialisable ``result`` dict, and raises on failure. It must be a pure
 function of the file (the job may run it more than once).
 
 ``KENNY_WA_EXTRACTOR`` selects one, either as a registered name (``register(name, fn)``,
 e.g. from a plugin imported before the worker starts) or as ``package.module:callable``,
-imported when the job runs (never at kenny-wa import time). Unset means "no extractor":
-``resolve_extractor`` then raises ``ExtractorNotConfigured``, a fixed message naming the
-variable.
+imported when the job runs (never at kenny-wa import time). Unset means the ``default``
+the caller passes (the jobs pass ``ocr``); with no default ``resolve_extractor`` raises
+``ExtractorNotConfigured``, a fixed message naming the variable.
 
-The built-in ``dimensions`` extractor (Pillow: format, width, height, mode) exists for
-smoke tests and as an example; it is not an OCR.
+Built-in extractors: ``ocr`` (kenny_wa/ocr: local text recognition, imported on first use)
+and ``dimensions`` (Pillow: format, width, height, mode; for smoke tests and as an example).
+
+An extractor may carry an ``identity()`` attribute returning ``{"extractor": name,
+"extractor_version": version, ...}`` without running: the jobs then reuse a result already
+recorded for the same bytes (same checksum) instead of recognising them again, and put the
+identity into the provenance.
+
+A failure the extractor can name raises a subclass of ``ExtractorFailed`` whose ``status``
+is the fixed reason recorded in ``extractions.error`` (``image_undecodable``,
+``extraction_timeout``, ...); anything else is recorded as ``extractor_failed``.
 """
 
 from __future__ import annotations
@@ -54,7 +63,22 @@ class ExtractorFailed(KennyWaError):
     status = "extractor_failed"
 
 
+class ImageUndecodable(ExtractorFailed):
+    """The stored file could not be decoded as an image."""
+
+    status = "image_undecodable"
+
+
+class ExtractionTimedOut(ExtractorFailed):
+    """The extractor ran out of time on this image (KENNY_WA_OCR_TIMEOUT_SECONDS)."""
+
+    status = "extraction_timeout"
+
+
 _REGISTRY: dict[str, Extractor] = {}
+# Built-in extractors registered by their module when first named (heavy imports stay lazy).
+_BUILTIN_MODULES = {"ocr": "kenny_wa.ocr"}
+DEFAULT = "ocr"
 
 
 def register(name: str, extractor: Extractor) -> Extractor:
@@ -70,20 +94,29 @@ def registered() -> dict[str, Extractor]:
     return dict(_REGISTRY)
 
 
-def resolve_extractor(spec: str | None = None, env: Mapping[str, str] | None = None) -> Extractor:
-    """The extractor named by ``spec`` or ``$KENNY_WA_EXTRACTOR``, read now (not at import).
+def registered_names() -> list[str]:
+    """Every name ``KENNY_WA_EXTRACTOR`` accepts, built-ins included (nothing is imported)."""
+    return sorted(set(_REGISTRY) | set(_BUILTIN_MODULES))
 
-    Raises ``ExtractorNotConfigured`` when unset and ``ConfigError`` when it names nothing
-    importable or callable.
+
+def resolve_extractor(
+    spec: str | None = None, env: Mapping[str, str] | None = None, *, default: str | None = None
+) -> Extractor:
+    """The extractor named by ``spec`` or ``$KENNY_WA_EXTRACTOR`` (else ``default``), read now.
+
+    Raises ``ExtractorNotConfigured`` when unset without a default and ``ConfigError`` when
+    it names nothing registered, importable or callable.
     """
     if spec is None:
         spec = (os.environ if env is None else env).get(ENV_VAR, "")
-    spec = spec.strip()
+    spec = spec.strip() or (default or "")
     if not spec:
         raise ExtractorNotConfigured()
+    if spec not in _REGISTRY and spec in _BUILTIN_MODULES:
+        importlib.import_module(_BUILTIN_MODULES[spec])
     if spec in _REGISTRY:
         return _REGISTRY[spec]
-    names = ", ".join(sorted(_REGISTRY))
+    names = ", ".join(registered_names())
     expected = f"a registered extractor name ({names}) or module:callable"
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
@@ -107,11 +140,19 @@ def run_extractor(extractor: Extractor, path: Path, media_type: str) -> Extracto
     """
     try:
         outcome = extractor(Path(path), media_type)
+    except ExtractorFailed:
+        raise
     except Exception as exc:
         raise ExtractorFailed() from exc
     if not isinstance(outcome, ExtractorResult) or not isinstance(outcome.result, dict):
         raise ExtractorFailed("the extractor returned something other than an ExtractorResult")
     return outcome
+
+
+def identity_of(extractor: Extractor) -> dict[str, Any] | None:
+    """The extractor's ``identity()`` when it declares one (see the module docstring)."""
+    declared = getattr(extractor, "identity", None)
+    return dict(declared()) if callable(declared) else None
 
 
 def dimensions_extractor(path: Path, media_type: str) -> ExtractorResult:
@@ -129,4 +170,6 @@ def dimensions_extractor(path: Path, media_type: str) -> ExtractorResult:
     return ExtractorResult(name="dimensions", version="1", result=result)
 
 
+dimensions_extractor.identity = lambda: {  # type: ignore[attr-defined]
+    "extractor": "dimensions", "extractor_version": "1"}
 register("dimensions", dimensions_extractor)

@@ -23,10 +23,11 @@ Extraction status of an attachment (``attachments.extraction_status``): deferrin
 yet" whether or not a job is queued). The job sets ``done`` on success, ``failed`` when the
 extractor or the file fails (with an ``extractions`` row saying why), ``not_applicable``
 when there is no stored file. With ``IMAGE_PROCESSING_ENABLED=false`` the job is a no-op and
-the attachment stays ``awaiting``. With the flag on but ``KENNY_WA_EXTRACTOR`` unset, the
-job fails with ``ExtractorNotConfigured`` and the attachment also stays ``awaiting``: that
-is a configuration problem, not a property of the image, so once an extractor is configured
-``kenny-wa extract --backfill`` picks every such attachment up again.
+the attachment stays ``awaiting``. With the flag on and ``KENNY_WA_EXTRACTOR`` unset, the
+built-in ``ocr`` extractor runs. A ``KENNY_WA_EXTRACTOR`` naming nothing registered fails
+the job with ``ConfigError`` and leaves the attachment ``awaiting`` (a configuration
+problem, not a property of the image: once fixed, ``kenny-wa extract --backfill`` picks it
+up again); ``kenny-wa worker`` refuses to start with it (exit 2).
 
 The database URL is resolved when the app is *opened*, never at import: ``use_database(url)``
 (what ``run_worker`` does) wins, then ``$KENNY_WA_PG_URL``, then ``PG_URL`` / the embedded
@@ -159,52 +160,90 @@ def extract_attachment(attachment_id: int) -> str:
 
     Reads the settings when it runs. Returns a status code: ``disabled`` (flag off, no-op,
     attachment stays ``awaiting``), ``missing`` (attachment gone), ``not_applicable`` (no
-    stored file), ``done`` or ``failed`` (an ``extractions`` row records which). Raises
-    ``ExtractorNotConfigured`` when the flag is on and ``KENNY_WA_EXTRACTOR`` is unset
-    (the attachment stays ``awaiting`` for a later backfill).
+    stored file), ``done`` or ``failed`` (an ``extractions`` row records which, with a fixed
+    reason in ``error``). The extractor is ``$KENNY_WA_EXTRACTOR``, else the built-in
+    ``ocr``. Bytes already recognised by the same extractor version (same checksum, another
+    attachment) are not recognised again: the result is copied into this attachment's row.
     """
     settings = runtime_settings()
     if not settings.image_processing_enabled:
         log.info("extraction.disabled", attachment_id=attachment_id)
         return "disabled"
-    extractor = extractors.resolve_extractor()
+    extractor = extractors.resolve_extractor(settings.extractor or "", default=extractors.DEFAULT)
+    identity = extractors.identity_of(extractor)
     with store.connect(database_url()) as conn:
-        provenance_row = store.attachment_provenance(conn, attachment_id)
+        source = store.attachment_provenance(conn, attachment_id)
         conn.commit()  # no transaction stays open while the extractor runs
-        if provenance_row is None:
+        if source is None:
             log.warning("extraction.attachment_missing", attachment_id=attachment_id)
             return "missing"
-        file_path = provenance_row.get("file_path")
-        if not file_path:
+        if not source.get("file_path"):
             with conn.transaction():
                 store.mark_extraction_status(conn, [attachment_id], "not_applicable")
             log.info("extraction.not_applicable", attachment_id=attachment_id)
             return "not_applicable"
-        outcome, error = _run(extractor, Path(file_path), provenance_row)
-        name = outcome.name if outcome else _extractor_name(extractor)
-        version = outcome.version if outcome else None
-        provenance = {
-            "thread_external_id": provenance_row["thread_external_id"],
-            "external_id": provenance_row["external_id"],
-            "checksum": provenance_row["checksum"],
-            "extractor": name,
-            "extractor_version": version,
-        }
-        status = "done" if outcome else "failed"
-        with conn.transaction():
-            store.insert_extraction(
-                conn,
-                attachment_id,
-                provenance,
-                status=status,
-                extractor=name,
-                extractor_version=version,
-                result=outcome.result if outcome else None,
-                error=error,
-            )
-            store.mark_extraction_status(conn, [attachment_id], status)
-    log.info("extraction.finished", attachment_id=attachment_id, status=status, error=error)
+        checksum = source.get("checksum")
+        lock = store.checksum_lock(conn, checksum) if checksum else contextlib.nullcontext()
+        with lock:
+            reused = _recorded_result(conn, checksum, identity)
+            if reused is not None:
+                (outcome, result_of), error = reused, None
+            else:
+                outcome, error = _run(extractor, Path(source["file_path"]), source)
+            status = "done" if outcome else "failed"
+            provenance = _provenance(source, extractor, identity, outcome)
+            if reused is not None:
+                provenance["result_of_attachment_id"] = result_of
+            with conn.transaction():
+                store.insert_extraction(
+                    conn,
+                    attachment_id,
+                    provenance,
+                    status=status,
+                    extractor=provenance["extractor"],
+                    extractor_version=provenance["extractor_version"],
+                    result=outcome.result if outcome else None,
+                    error=error,
+                )
+                store.mark_extraction_status(conn, [attachment_id], status)
+    log.info("extraction.finished", attachment_id=attachment_id, status=status, error=error,
+             reused=reused is not None)
     return status
+
+
+def _recorded_result(
+    conn: psycopg.Connection, checksum: str | None, identity: dict[str, Any] | None
+) -> tuple[extractors.ExtractorResult, int] | None:
+    """(result, its attachment id) this extractor version already produced for these bytes."""
+    if not checksum or not identity:
+        return None
+    row = store.extraction_for_checksum(conn, checksum, identity["extractor"], identity["extractor_version"])
+    conn.commit()
+    if row is None:
+        return None
+    result = extractors.ExtractorResult(identity["extractor"], identity["extractor_version"], row["result"])
+    return result, row["attachment_id"]
+
+
+def _provenance(
+    source: dict[str, Any],
+    extractor: extractors.Extractor,
+    identity: dict[str, Any] | None,
+    outcome: extractors.ExtractorResult | None,
+) -> dict[str, Any]:
+    """The message an extraction comes from, the bytes, and who extracted them."""
+    message_ts = source.get("message_ts")
+    who = dict(identity) if identity else {
+        "extractor": outcome.name if outcome else _extractor_name(extractor),
+        "extractor_version": outcome.version if outcome else None,
+    }
+    return {
+        "thread_external_id": source["thread_external_id"],
+        "external_id": source["external_id"],
+        "message_ts": message_ts.isoformat() if message_ts is not None else None,
+        "checksum": source["checksum"],
+        **who,
+    }
 
 
 def _extractor_name(extractor: extractors.Extractor) -> str:
@@ -225,8 +264,8 @@ def _run(
         return None, "checksum_mismatch"
     try:
         return extractors.run_extractor(extractor, path, provenance.get("media_type") or ""), None
-    except extractors.ExtractorFailed:
-        return None, "extractor_failed"
+    except extractors.ExtractorFailed as exc:
+        return None, exc.status
 
 
 def agent_message(message_id: int) -> str:
@@ -445,23 +484,49 @@ def run_worker(
     queues: Sequence[str] = (EXTRACTION_QUEUE, AGENT_QUEUE),
     wait: bool = True,
     *,
-    concurrency: int = 1,
+    concurrency: int | None = None,
     install_signal_handlers: bool = True,
 ) -> None:
     """Run the Procrastinate worker (``kenny-wa worker``) against the settings' database.
 
-    Jobs run with these ``settings`` (e.g. ``image_processing_enabled``). The
-    ``maintenance`` queue (the stalled-job sweeper) is always added to a non-empty queue
-    list. ``wait=False`` processes the jobs that are ready now and returns.
+    Jobs run with these ``settings`` (e.g. ``image_processing_enabled``), ``concurrency``
+    of them at a time (default ``KENNY_WA_WORKER_CONCURRENCY``). The ``maintenance`` queue
+    (the stalled-job sweeper) is always added to a non-empty queue list. ``wait=False``
+    processes the jobs that are ready now and returns.
+
+    With image processing on, the extractor is resolved before the first job (a bad
+    ``KENNY_WA_EXTRACTOR`` raises ``ConfigError``) and the built-in OCR loads its models
+    now, once for this process (a missing or altered model raises ``OcrUnavailable``).
     """
     url = store.resolve_pg_url(settings)
+    slots = concurrency or settings.worker_concurrency
     queue_list = list(dict.fromkeys(queues))
     if queue_list and MAINTENANCE_QUEUE not in queue_list:
         queue_list.append(MAINTENANCE_QUEUE)
-    with use_database(url, settings):
+    with use_database(url, settings), _extraction_engine(settings, queue_list, slots):
         app.run_worker(
             queues=queue_list or None,
             wait=wait,
-            concurrency=concurrency,
+            concurrency=slots,
             install_signal_handlers=install_signal_handlers,
         )
+
+
+@contextlib.contextmanager
+def _extraction_engine(settings: Settings, queue_list: list[str], slots: int) -> Iterator[None]:
+    """Check the extractor and load the OCR models before the worker takes a job."""
+    if not settings.image_processing_enabled or (queue_list and EXTRACTION_QUEUE not in queue_list):
+        yield
+        return
+    extractor = extractors.resolve_extractor(settings.extractor or "", default=extractors.DEFAULT)
+    if _extractor_name(extractor) != "ocr":
+        yield
+        return
+    from kenny_wa import ocr
+
+    ocr.configure(concurrency=slots, timeout_s=settings.ocr_timeout_seconds,
+                  max_pixels=settings.image_max_pixels)
+    try:
+        yield
+    finally:
+        ocr.shutdown()

@@ -18,9 +18,9 @@ def _attachment(msg: Message) -> dict:
     if msg.kind == "image":
         data = images.media_bytes(att)
         return {"media_type": att.media_type, "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data), "broken": att.broken}
+                "size": len(data), "broken": att.broken, "text": images.drawn_text(att)}
     size = len(images.media_bytes(att)) if msg.kind == "sticker" else att.size
-    return {"media_type": att.media_type, "sha256": None, "size": size, "broken": None}
+    return {"media_type": att.media_type, "sha256": None, "size": size, "broken": None, "text": None}
 
 
 def message_truth(chat: Chat, msg: Message, self_id: str) -> dict:

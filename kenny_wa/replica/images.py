@@ -14,6 +14,7 @@ import zlib
 
 from PIL import Image, ImageDraw
 
+from . import text_images
 from .model import Attachment
 
 HUGE_SIDE = 2600  # noise PNG of ~20 MB: over any sane per-image cap
@@ -59,7 +60,10 @@ def _bomb_png(side: int) -> bytes:
 
 
 @functools.lru_cache(maxsize=4096)
-def _media_bytes(seed: int, w: int, h: int, media_type: str, broken: str | None) -> bytes:
+def _media_bytes(seed: int, w: int, h: int, media_type: str, broken: str | None,
+                 text_style: str | None = None) -> bytes:
+    if text_style is not None:
+        return text_images.render(text_style, seed)
     if broken == "empty":
         return b""
     if broken == "not_image":
@@ -82,13 +86,28 @@ def _media_bytes(seed: int, w: int, h: int, media_type: str, broken: str | None)
 
 
 def media_bytes(att: Attachment) -> bytes:
-    return _media_bytes(att.seed, att.width, att.height, att.media_type, att.broken)
+    return _media_bytes(att.seed, att.width, att.height, att.media_type, att.broken, att.text_style)
+
+
+def drawn_text(att: Attachment) -> str | None:
+    """The text drawn into the image, or None for an image without text."""
+    return text_images.drawn_text(att.text_style, att.seed) if att.text_style else None
+
+
+def with_drawn_text(att: Attachment, style: str) -> None:
+    """Turn an image attachment into one with drawn text of ``style`` (size and type follow)."""
+    att.text_style = style
+    att.width, att.height = text_images.SIZES[style]
+    att.media_type = text_images.MEDIA_TYPES[style]
 
 
 @functools.lru_cache(maxsize=8192)
-def _thumb(seed: int, w: int, h: int, broken: str | None) -> str:
+def _thumb(seed: int, w: int, h: int, broken: str | None, text_style: str | None = None) -> str:
     if broken:
         img = Image.new("RGB", (32, 24), (200, 200, 200))
+    elif text_style:
+        img = Image.open(io.BytesIO(text_images.render(text_style, seed))).convert("RGB")
+        img.thumbnail((32, 32))
     else:
         img = _picture(seed, w, h)
         img.thumbnail((32, 32))
@@ -99,7 +118,7 @@ def _thumb(seed: int, w: int, h: int, broken: str | None) -> str:
 
 def thumbnail_b64(att: Attachment) -> str:
     """The low-resolution JPEG the bubble shows before the full image loads."""
-    return _thumb(att.seed, att.width or 64, att.height or 64, att.broken)
+    return _thumb(att.seed, att.width or 64, att.height or 64, att.broken, att.text_style)
 
 
 def xor(data: bytes, key: bytes) -> bytes:

@@ -36,6 +36,7 @@ class Attachment:
     filename: str | None = None
     duration_s: int | None = None
     key: bytes = b""  # XOR key the page uses to "decrypt" the served bytes
+    text_style: str | None = None  # an image with drawn text (see text_images.STYLES)
 
 
 @dataclasses.dataclass(slots=True)

@@ -12,7 +12,7 @@ import json
 import random
 from pathlib import Path
 
-from . import ids, vocab
+from . import ids, images, text_images, vocab
 from .model import Attachment, Chat, Contact, Message, Scenario
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -37,6 +37,7 @@ class GenParams:
     # incoming messages that reached the first archived chat after it was archived, minutes
     # ago: it stays archived ("keep chats archived") and shows them as its unread badge
     archived_arrivals: int = 0
+    text_images: int = len(text_images.STYLES)  # recent images that get drawn text, styles in turn
 
 
 def floor_minute(t: dt.datetime) -> dt.datetime:
@@ -329,7 +330,28 @@ def generate(name: str, params: GenParams, seed: int, now: dt.datetime) -> Scena
     if archived and params.archived_arrivals:
         _arrivals(random.Random(f"{name}:{seed}:arrivals"), uid, archived[0], params.archived_arrivals, now)
     chats.sort(key=lambda c: c.last_activity, reverse=True)
+    _draw_text(chats, now, params.text_images)
     return Scenario(name, seed, now, rng.choice(OWN_NAMES), own_phone, chats)
+
+
+TEXT_IMAGE_MAX_AGE = dt.timedelta(days=20)  # well inside any lookback the tests use
+
+
+def _draw_text(chats: list[Chat], now: dt.datetime, count: int) -> None:
+    """Give the newest intact images of the scenario drawn text, one style after another.
+
+    Runs after everything else and draws nothing from the generator's rng, so messages,
+    ids and the other images stay exactly what they were; only these images' bytes change.
+    """
+    picked = 0
+    for chat in chats:
+        for msg in reversed(chat.messages):
+            if picked >= count:
+                return
+            att = msg.attachment
+            if msg.kind == "image" and att and not att.broken and now - msg.ts <= TEXT_IMAGE_MAX_AGE:
+                images.with_drawn_text(att, text_images.STYLES[picked % len(text_images.STYLES)])
+                picked += 1
 
 
 def _params(d: dict) -> GenParams:
@@ -397,6 +419,8 @@ def _hand_made(spec: dict, seed: int, now: dt.datetime, name: str) -> Scenario:
                 msg.quoted_id = by_index[ms["quote"]].id
             if kind in ("image", "video", "gif", "voice", "document", "sticker"):
                 msg.attachment = make_attachment(rng, kind, ms.get("broken"))
+                if ms.get("text_image"):  # one of text_images.STYLES
+                    images.with_drawn_text(msg.attachment, ms["text_image"])
             by_index.append(msg)
         msgs = sorted(by_index, key=lambda m: m.ts)
         if not chat.phone_prompt:

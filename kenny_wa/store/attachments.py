@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import psycopg
@@ -151,12 +152,42 @@ def insert_extraction(
 
 @db.boundary
 def attachment_provenance(conn: psycopg.Connection, attachment_id: int) -> dict[str, Any] | None:
-    """Where an attachment comes from: thread_external_id, external_id, checksum, file_path,
-    media_type. ``None`` when the attachment no longer exists."""
+    """Where an attachment comes from: thread_external_id, external_id, message_ts, checksum,
+    file_path, media_type. ``None`` when the attachment no longer exists."""
     row = (
         db.cursor(conn).execute(QUERIES["attachment_provenance"], {"attachment_id": attachment_id}).fetchone()
     )
     return None if row is None else dict(row)
+
+
+@db.boundary
+def extraction_for_checksum(
+    conn: psycopg.Connection, checksum: str, extractor: str, extractor_version: str
+) -> dict[str, Any] | None:
+    """A ``done`` result of this extractor version for the same bytes: ``{attachment_id,
+    result}`` of the first such extraction, or ``None``."""
+    params = {"checksum": checksum, "extractor": extractor, "extractor_version": extractor_version}
+    row = db.cursor(conn).execute(QUERIES["extraction_for_checksum"], params).fetchone()
+    return None if row is None else dict(row)
+
+
+@contextlib.contextmanager
+def checksum_lock(conn: psycopg.Connection, checksum: str) -> Iterator[None]:
+    """Hold the session-level lock of one image's bytes on ``conn`` for the block.
+
+    Two jobs for the same bytes (a photo forwarded into several chats), in any worker on
+    any host, run one after the other, so the second finds the first one's result. The lock
+    is taken and released outside any transaction (the caller's stays closed meanwhile).
+    """
+    db.cursor(conn).execute(QUERIES["checksum_lock"], {"checksum": checksum})
+    conn.commit()
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.rollback()
+            db.cursor(conn).execute(QUERIES["checksum_unlock"], {"checksum": checksum})
+            conn.commit()
 
 
 def waiting_queueing_locks(conn: psycopg.Connection, locks: list[str]) -> set[str]:

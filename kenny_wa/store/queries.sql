@@ -223,9 +223,26 @@ WHERE id = ANY(%(attachment_ids)s) AND extraction_status <> %(status)s;
 
 -- attachment_provenance --
 -- Where an attachment comes from, for extraction provenance.
-SELECT m.thread_external_id, m.external_id, a.checksum, a.file_path, a.media_type
+SELECT m.thread_external_id, m.external_id, m.ts AS message_ts, a.checksum, a.file_path, a.media_type
 FROM attachments AS a JOIN messages AS m ON m.id = a.message_id
 WHERE a.id = %(attachment_id)s;
+
+-- extraction_for_checksum --
+-- A finished result of this extractor version for the same bytes (another attachment).
+SELECT e.attachment_id, e.result
+FROM extractions AS e JOIN attachments AS a ON a.id = e.attachment_id
+WHERE a.checksum = %(checksum)s AND e.extractor = %(extractor)s
+  AND e.extractor_version = %(extractor_version)s AND e.status = 'done'
+ORDER BY e.id
+LIMIT 1;
+
+-- checksum_lock --
+-- Wait for the session-level lock of one image's bytes (one recognition per checksum).
+SELECT pg_advisory_lock(hashtextextended('kenny-wa:extract:' || %(checksum)s, 0));
+
+-- checksum_unlock --
+-- Release the session-level lock of one image's bytes.
+SELECT pg_advisory_unlock(hashtextextended('kenny-wa:extract:' || %(checksum)s, 0)) AS unlocked;
 
 -- extraction_upsert --
 -- Record one extractor's result for one attachment (a rerun of the same extractor replaces it).

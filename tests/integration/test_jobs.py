@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 
 from kenny_wa import extractors, jobs, media, store
 from kenny_wa.config import load_settings
+from kenny_wa.errors import ConfigError
 
 
 @pytest.fixture
@@ -219,6 +220,7 @@ def test_flag_on_records_extraction_with_provenance(jobs_db, tmp_path, monkeypat
     assert row["provenance"] == {
         "thread_external_id": "120363@g.us",
         "external_id": "MSG1",
+        "message_ts": "2026-05-01T00:00:00+00:00",
         "checksum": checksum,
         "extractor": "fake-ocr",
         "extractor_version": "9.9",
@@ -239,16 +241,21 @@ def test_module_callable_extractor_spec(jobs_db, tmp_path, monkeypatch):
     assert row["result"]["width"] == 8
 
 
-def test_no_extractor_configured_fails_clearly(jobs_db, tmp_path, monkeypatch):
+def test_unknown_extractor_fails_clearly(jobs_db, tmp_path, monkeypatch):
     monkeypatch.setenv("IMAGE_PROCESSING_ENABLED", "true")
     with connect(jobs_db) as conn:
         attachment = add_attachment(conn, tmp_path, 1)
         jobs.defer_extractions(conn, [attachment])
         conn.commit()
-    with jobs.use_database(jobs_db), pytest.raises(extractors.ExtractorNotConfigured) as info:
+    monkeypatch.setenv("KENNY_WA_EXTRACTOR", "no-such-extractor")
+    with jobs.use_database(jobs_db), pytest.raises(ConfigError) as info:
         jobs.extract_attachment(attachment)
-    assert "KENNY_WA_EXTRACTOR" in str(info.value)
-    work(jobs_db)
+    assert "KENNY_WA_EXTRACTOR" in str(info.value) and "ocr" in str(info.value)
+    with pytest.raises(ConfigError):  # the worker refuses to start with it
+        work(jobs_db)
+    # a job that meets it anyway (the environment changed after the start) fails, stays awaiting
+    with jobs.use_database(jobs_db, load_settings(pg_url=jobs_db)):
+        jobs.app.run_worker(queues=["extraction"], wait=False, install_signal_handlers=False)
     assert [j["status"] for j in job_rows(jobs_db, jobs.EXTRACT_TASK)] == ["failed"]
     assert extraction_rows(jobs_db) == []
     assert attachment_status(jobs_db, attachment) == "awaiting"

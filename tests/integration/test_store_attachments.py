@@ -111,10 +111,12 @@ def test_awaiting_mark_and_extraction_with_provenance(db_conn, message_id):
     assert provenance == {
         "thread_external_id": "g1@g.us",
         "external_id": "M1",
+        "message_ts": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         "checksum": "ab" * 32,
         "file_path": "/a/ab/cd/abcd.jpg",
         "media_type": "image/jpeg",
     }
+    provenance["message_ts"] = provenance["message_ts"].isoformat()  # what the job records
     assert store.attachment_provenance(db_conn, 999_999) is None
 
     first = store.insert_extraction(
