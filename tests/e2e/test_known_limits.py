@@ -41,6 +41,7 @@ def test_phone_limit_is_reported_once_then_limited(tmp_path, db_url):
 
         # new activity reopens the chat; its history still ends at the same phone limit
         r.replica.add_message(prompts[0], text="An invented new message")
+        r.replica.phone_read(prompts[0])  # read on the phone: its badge would defer the chat
         third = r.sync()
         assert third.code == 0, third.summary
         assert third.summary["chats_opened"] >= 1

@@ -70,12 +70,14 @@ def test_two_messages_in_one_minute_around_a_sync_are_both_stored(tmp_path, db_u
         _run(r)  # the first, full sync
         chat = _chat(r.replica.ground_truth(), "Carla Dias")
         a = r.replica.add_message(chat, text="first of the minute")
+        r.replica.phone_read(chat)  # read on the phone: its badge would defer the chat
         minute = _ts(a["ts"])
         # a sync whose clock is inside that minute: it stores a, its cursor is that minute
         during = _run(r, now=minute + dt.timedelta(seconds=30))
         assert during.inserted == 1 and during.chats_opened == 1, during
         # another message in the same minute: the list still shows the cursor's minute
         b = r.replica.add_message(chat, text="second of the minute", at=minute)
+        r.replica.phone_read(chat)
         assert _ts(b["ts"]) == minute
         r.replica.reset_stats()
         after = _run(r, now=minute + dt.timedelta(seconds=50))

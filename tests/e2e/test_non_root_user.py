@@ -86,7 +86,8 @@ def test_a_folder_the_user_may_not_create_is_named_with_exit_2(user, shared_tmp,
     if os.geteuid() != 0:
         pytest.skip("needs a folder owned by someone else (run as root)")
     locked = shared_tmp / "root-only"
-    locked.mkdir(mode=0o755)
+    locked.mkdir()
+    os.chmod(locked, 0o755)  # whatever the process's umask (a flow run sets 077)
     done = _as_user(user, ["login", "--timeout", "5"], WHATSAPP_PROFILE_DIR=str(locked / "profile"), PG_URL=db_url)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
@@ -99,7 +100,8 @@ def test_an_unwritable_attachments_folder_stops_sync_with_exit_2(user, shared_tm
     if os.geteuid() != 0:
         pytest.skip("needs a folder owned by someone else (run as root)")
     theirs = shared_tmp / "attachments"
-    theirs.mkdir(mode=0o755)
+    theirs.mkdir()
+    os.chmod(theirs, 0o755)
     done = _as_user(user, ["sync", "--once"], ATTACHMENTS_DIR=str(theirs), PG_URL=db_url)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [

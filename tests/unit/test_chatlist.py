@@ -206,14 +206,14 @@ def test_open_plan_plans_new_maybe_newer_sweep_and_retry():
         raw("New", "11:30", id="1@c.us"),
         raw("Quiet", "11:02", id="2@c.us"),
         raw("Busy", "11:40", id="3@c.us"),
-        raw("Old", "01/09/2026", id="4@c.us"),
+        raw("Old", "13/09/2026", id="4@c.us"),  # a day > 12: the page's date order is known
         raw("Image", "10:00", id="5@c.us"),
     )
     read = NOW  # every cursor read long after its minute
     cursors = {
         "2@c.us": Cursor(NOW.replace(hour=11, minute=2), read_at=read),
         "3@c.us": Cursor(NOW.replace(hour=11, minute=1), read_at=read),
-        "4@c.us": Cursor(dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC), read_at=read),
+        "4@c.us": Cursor(dt.datetime(2026, 9, 13, 9, 0, tzinfo=dt.UTC), read_at=read),
         "5@c.us": Cursor(NOW.replace(hour=10, minute=0), read_at=read, complete=False, partial_reason="phone_prompt"),
     }
     plain = plans_for(got, cursors)
