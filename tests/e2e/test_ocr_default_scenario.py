@@ -40,7 +40,7 @@ def test_default_scenario_images_are_read_by_the_builtin_ocr(tmp_path, db_url):
         )
         assert worker.returncode == 0, worker.stderr[-3000:]
 
-    want = expected_messages(truth, cutoff_for())
+    want = expected_messages(truth, cutoff_for(), unread="read")
     with connect(db_url) as conn:
         stored = conn.execute(
             "SELECT a.id, a.extraction_status, m.external_id, m.thread_external_id, m.ts, a.checksum "
