@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import time
 
 import pytest
 
@@ -125,14 +124,12 @@ def test_hand_made_scenario():
     assert any(m["quoted_external_id"] for m in gt["messages"])
 
 
-def test_large_is_quick():
-    t0 = time.monotonic()
+def test_large_has_its_size():
+    # how long generating it takes is the benchmark's to measure, not a test's to assert
     scn = scenario.load("large", seed=1, now=NOW)
-    elapsed = time.monotonic() - t0
     n = sum(1 for c in scn.chats for m in c.messages if m.is_message)
     assert len(scn.chats) == 200
     assert 48_000 <= n <= 52_000
-    assert elapsed < 15
 
 
 def test_ground_truth_does_not_change_with_the_page_language():
