@@ -123,3 +123,31 @@ def db_conn(db_url: str) -> Iterator[psycopg.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+@pytest.fixture(scope="module")
+def others_can_run_this_checkout() -> Iterator[None]:
+    """Let another user run this checkout's venv and code: every folder above the project and
+    the venv must let others pass (a clone below a 0700 folder, as ``mktemp -d`` makes, would
+    not). Only the search bit is added, and each mode is put back afterwards."""
+    import stat
+    import sys
+
+    project = Path(__file__).resolve().parent.parent
+    venv_bin = Path(sys.executable).parent
+    folders: list[Path] = []
+    for path in (project, venv_bin):
+        for folder in [*reversed(path.parents), path]:
+            if folder not in folders:
+                folders.append(folder)
+    changed: list[tuple[Path, int]] = []
+    for folder in folders:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if not mode & stat.S_IXOTH:
+            os.chmod(folder, mode | stat.S_IXOTH)
+            changed.append((folder, mode))
+    try:
+        yield
+    finally:
+        for folder, mode in reversed(changed):
+            os.chmod(folder, mode)

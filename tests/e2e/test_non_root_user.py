@@ -19,7 +19,7 @@ import pytest
 
 from kenny_wa import errors
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("others_can_run_this_checkout")]
 
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"

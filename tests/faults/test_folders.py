@@ -138,6 +138,7 @@ def _normal_user():
         assert gone.returncode == 0, f"user {name} left behind: {gone.stderr}"
 
 
+@pytest.mark.usefixtures("others_can_run_this_checkout")
 def test_as_a_normal_user_the_embedded_postgres_stays_in_the_private_state_folder():
     with _normal_user() as (name, uid):
         top, home = _chain(owner=uid)
