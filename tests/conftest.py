@@ -129,7 +129,8 @@ def db_conn(db_url: str) -> Iterator[psycopg.Connection]:
 def others_can_run_this_checkout() -> Iterator[None]:
     """Let another user run this checkout's venv and code: every folder above the project and
     the venv must let others pass (a clone below a 0700 folder, as ``mktemp -d`` makes, would
-    not). Only the search bit is added, and each mode is put back afterwards."""
+    not). Only the search bit is added (and reading, for the project folder itself), and each
+    mode is put back afterwards."""
     import stat
     import sys
 
@@ -143,8 +144,10 @@ def others_can_run_this_checkout() -> Iterator[None]:
     changed: list[tuple[Path, int]] = []
     for folder in folders:
         mode = stat.S_IMODE(folder.stat().st_mode)
-        if not mode & stat.S_IXOTH:
-            os.chmod(folder, mode | stat.S_IXOTH)
+        # the project folder is on sys.path (editable install): Python lists it to import
+        wanted = mode | stat.S_IXOTH | (stat.S_IROTH if folder == project else 0)
+        if wanted != mode:
+            os.chmod(folder, wanted)
             changed.append((folder, mode))
     try:
         yield
