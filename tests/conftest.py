@@ -125,9 +125,10 @@ def db_conn(db_url: str) -> Iterator[psycopg.Connection]:
         conn.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session", autouse=True)
 def others_can_run_this_checkout() -> Iterator[None]:
-    """Let another user run this checkout's venv and code: every folder above the project and
+    """Let another user run this checkout's venv and code (the embedded PostgreSQL's own user
+    too, as root): every folder above the project and
     the venv must let others pass (a clone below a 0700 folder, as ``mktemp -d`` makes, would
     not). Only the search bit is added (and reading, for the project folder itself), and each
     mode is put back afterwards."""
