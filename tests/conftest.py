@@ -145,8 +145,8 @@ def others_can_run_this_checkout() -> Iterator[None]:
     changed: list[tuple[Path, int]] = []
     for folder in folders:
         mode = stat.S_IMODE(folder.stat().st_mode)
-        # the project folder is on sys.path (editable install): Python lists it to import
-        wanted = mode | stat.S_IXOTH | (stat.S_IROTH if folder == project else 0)
+        # Python lists a sys.path entry to import; kenny-wa's embedded-PostgreSQL check wants g+rx,o+rx
+        wanted = mode | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
         if wanted != mode:
             os.chmod(folder, wanted)
             changed.append((folder, mode))
