@@ -101,11 +101,15 @@ WORDS = {
 
 
 def scenario_file(path, now: dt.datetime):
-    """Invented chats with a row on each kind of day: today, yesterday, 3 and 10 days ago (UTC)."""
+    """Invented chats with a row on each kind of day: today, yesterday, 3 and 10 days ago (UTC).
+
+    Most rows are at 14:00 and one at 07:05, so the hour's digits are checked at any time of day.
+    """
     midnight = now.hour * 60 + now.minute  # minutes since today began
     yesterday, three, ten = midnight + 600, midnight + 2 * 1440 + 600, midnight + 9 * 1440 + 600
     spec = {"name": "languages", "own_name": "Noor Elling", "chats": [
         {"contact": {"name": "Ilse Marten", "phone": "+1 555 0100 201"}, "messages": [
+            {"from": "them", "minutes_ago": ten + 415, "text": "Up early"},  # 07:05: one hour digit
             {"from": "them", "minutes_ago": ten, "text": "Plan for the picnic"},
             {"from": "them", "minutes_ago": three, "text": "Bring the blue tent"},
             {"from": "them", "minutes_ago": three - 1, "kind": "document"},
@@ -113,7 +117,7 @@ def scenario_file(path, now: dt.datetime):
             {"from": "them", "minutes_ago": yesterday - 1, "text": "Route map attached", "forwarded": True},
             {"from": "them", "minutes_ago": 0, "kind": "deleted"},
             {"from": "me", "minutes_ago": 0, "kind": "deleted"},
-            {"from": "me", "minutes_ago": 0, "text": "See you at noon", "quote": 3},
+            {"from": "me", "minutes_ago": 0, "text": "See you at noon", "quote": 4},
         ]},
         {"contact": {"name": "Hugo Brandt", "phone": "+1 555 0100 202"}, "unread": 3, "messages": [
             {"from": "them", "minutes_ago": yesterday + 3, "text": "Are the keys with you?"},
@@ -229,7 +233,7 @@ def test_page_speaks_its_language_in_a_browser_of_another(browser, scenario, lan
             pre = dict(page.eval_on_selector_all("#main [data-id]:has([data-pre-plain-text])", """els =>
                 els.map(e => [e.dataset.id, e.querySelector('[data-pre-plain-text]').dataset.prePlainText])"""))
             by_id = {m["external_id"]: m for m in truth["messages"]}
-            assert len(pre) == 5
+            assert len(pre) == 6
             for mid, value in pre.items():
                 m = by_id[mid]
                 time, date = form(dt.datetime.fromisoformat(m["ts"]))
@@ -279,10 +283,11 @@ def test_default_and_format_override(browser, scenario, lang, locale, browser_lo
             labels = separators(page)
             assert labels[-2:] == [WORDS[words]["yesterday"], WORDS[words]["today"]]
             pre = page.locator("#main [data-pre-plain-text]").first.get_attribute("data-pre-plain-text")
+            early = days_ago(now, 10).replace(hour=7, minute=5)
             if form:
-                assert pre.startswith("[" + ", ".join(FORMATS[form](days_ago(now, 10))) + "]"), pre
+                assert pre.startswith("[" + ", ".join(FORMATS[form](early)) + "]"), pre
             else:
-                assert re.match(r"\[14:00, 0?\d{1,2}/0?\d{1,2}/\d{4}\]", pre), pre
+                assert re.match(r"\[07:05, 0?\d{1,2}/0?\d{1,2}/\d{4}\]", pre), pre
         finally:
             page.context.close()
 

@@ -11,13 +11,22 @@ const FORMS = {
 };
 let cache = null;
 
+// A 24-hour clock is written with two hour digits (`[07:35, 8/23/2018]` in a capture); Intl's
+// `hour: 'numeric'` would give `7:35`. A 12-hour clock keeps one digit (`9:12 am`).
+function timeFormat(loc, extra) {
+  const numeric = new Intl.DateTimeFormat(loc, { hour: 'numeric', minute: '2-digit', ...extra });
+  const cycle = numeric.resolvedOptions().hourCycle;
+  if (cycle === 'h11' || cycle === 'h12') return numeric;
+  return new Intl.DateTimeFormat(loc, { hour: '2-digit', minute: '2-digit', ...extra });
+}
+
 function f() {
   const loc = S.locale || pageLang();
   if (cache && cache.loc === loc) return cache;
   const form = FORMS[loc.toLowerCase().split('-')[0]] || {};
   cache = {
     loc,
-    time: new Intl.DateTimeFormat(loc, { hour: 'numeric', minute: '2-digit', ...form.time }),
+    time: timeFormat(loc, form.time),
     date: new Intl.DateTimeFormat(loc, { year: 'numeric', month: 'numeric', day: 'numeric', ...form.date }),
     weekday: new Intl.DateTimeFormat(loc, { weekday: 'long' }),
   };
