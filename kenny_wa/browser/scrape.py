@@ -169,9 +169,14 @@ def open_plan(row: chatlist.ChatRow, cursor: Any | None, rereads: Rereads) -> Op
 
 
 def _active_since(row: chatlist.ChatRow, cursor: Any, since: dt.datetime) -> bool:
+    # The cursor's newest time is exact, and when the list showed anything later needs_open has
+    # already opened the chat; the list's time ("Yesterday": any time that day) decides only
+    # without one.
     newest = getattr(cursor, "newest_ts", None)
+    if newest is not None:
+        return newest >= since
     listed = row.list_time.latest if row.list_time is not None else None
-    return any(t is not None and t >= since for t in (newest, listed)) or listed is None
+    return listed is None or listed >= since
 
 
 class ReadStateJournal(Protocol):

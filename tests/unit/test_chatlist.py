@@ -230,6 +230,19 @@ def test_open_plan_plans_new_maybe_newer_sweep_and_retry():
     assert "4@c.us" not in plans  # quiet for longer than the window
 
 
+def test_the_sweep_goes_by_the_cursors_exact_time_not_the_lists_whole_day():
+    # the list shows "Yesterday" for a chat last active yesterday morning: the day's
+    # end is inside a 20-hour window, the chat's newest message (the cursor's) is not
+    (row,) = rows(raw("Quiet", "Yesterday", id="2@c.us"))
+    since = NOW - dt.timedelta(hours=20)
+    morning = (NOW - dt.timedelta(days=1)).replace(hour=6, minute=0)
+    evening = (NOW - dt.timedelta(days=1)).replace(hour=23, minute=50)
+    assert morning < since < evening
+    rereads = scrape.Rereads(sweep_since=since)
+    assert scrape.open_plan(row, Cursor(morning, read_at=NOW), rereads) is None
+    assert scrape.open_plan(row, Cursor(evening, read_at=NOW), rereads).reason == "sweep"
+
+
 def test_a_list_time_in_the_repeated_hour_may_mean_its_later_occurrence():
     ny = "America/New_York"
     settings = Settings(browser_locale="en-US", browser_timezone=ny)
