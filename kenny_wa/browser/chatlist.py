@@ -213,7 +213,14 @@ def leave_archived(page: Page) -> bool:
 def mark_unread(page: Page, row: ChatRow, *, limiter: RateLimiter) -> bool:
     """Choose "Mark as unread" in the row's own menu (right click); True once the row shows
     the marker. The only UI action kenny-wa performs besides opening chats and scrolling."""
-    point = _find_row(page, row, limiter)
+    if _find_row(page, row, limiter) is None:
+        return False
+    # The badge goes a moment after the chat opens (the page learns it was read): until then the
+    # menu offers "Mark as read" instead.
+    if not _wait_row(page, row, _ROW_READ):
+        log.warning("mark_unread_row_still_badged")
+        return False
+    point = _find_row(page, row, limiter)  # where it is now
     if point is None:
         return False
     _click(page, point, button="right")
@@ -222,7 +229,7 @@ def mark_unread(page: Page, row: ChatRow, *, limiter: RateLimiter) -> bool:
         log.warning("mark_unread_not_offered")
         return False
     _click(page, item)
-    return _wait_marked(page, row)
+    return _wait_row(page, row, _ROW_MARKED)
 
 
 def list_chats(page: Page, settings: Settings, *, now: dt.datetime, limiter: RateLimiter) -> list[Chat]:
@@ -377,12 +384,17 @@ def _wait_view(page: Page, view: str) -> bool:
     return _wait(page, predicate, {"js": js_arg(), "view": view}, VIEW_TIMEOUT_MS)
 
 
-def _wait_marked(page: Page, row: ChatRow) -> bool:
+_ROW_MARKED = "r.marked"  # the "marked unread" marker shows
+_ROW_READ = "!r.marked && !r.unread"  # no badge: the page knows the chat was read
+
+
+def _wait_row(page: Page, row: ChatRow, state: str) -> bool:
+    """Wait until ``row``'s chat shows in the list in ``state`` (a JS condition on its row)."""
     predicate = (
         "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
         " const strip = (t) => (t || '')"
         ".replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim();"
-        " return w.rows.some((r) => r.kind === 'chat' && r.marked"
+        " return w.rows.some((r) => r.kind === 'chat' && (" + state + ")"
         " && ((arg.id && r.id === arg.id) || (!arg.id && strip(r.title) === arg.title))); }"
     )
     arg = {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}

@@ -216,6 +216,8 @@ class ReplicaState:
             incoming = [m for m in chat.messages if m.is_message and not m.is_outgoing]
             ids_read = [m.id for m in incoming[-chat.unread:]]
             self.read_receipts.setdefault(chat.jid, []).extend(ids_read)
+        if chat.unread or chat.marked_unread:
+            self.version += 1  # every open page's list drops the badge, as the real one does
         chat.unread = 0
         chat.marked_unread = False
 
