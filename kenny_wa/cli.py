@@ -39,10 +39,11 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     with store.connect(store.resolve_pg_url(settings)) as conn:
         status = store.status_summary(conn)
         incomplete = [] if args.json else store.incomplete_chats(conn)
+        deferred = [] if args.json else store.deferred_chats(conn)
     if args.json:
         print(json.dumps(status, default=str, indent=2))
     else:  # chat names go to the owner's terminal only, never to a log
-        print(status_text.render_status(status, incomplete, ref=privacy.refs_for(settings)))
+        print(status_text.render_status(status, incomplete, deferred=deferred, ref=privacy.refs_for(settings)))
     return 0
 
 
@@ -57,6 +58,7 @@ def _resolve_chat_ref(ref: str, settings: Settings) -> int:
     with store.connect(store.resolve_pg_url(settings)) as conn:
         found = privacy.resolve_ref(ref, store.known_chat_ids(conn), key)
         names = {c["chat_id"]: c["name"] for c in store.incomplete_chats(conn)}
+        names.update({c["chat_id"]: c["title"] for c in store.deferred_chats(conn) if c["title"]})
     if not found:
         print(f"kenny-wa: no chat of this database has the reference {ref} under this "
               "installation's key (KENNY_WA_STATE_DIR)", file=sys.stderr)

@@ -154,7 +154,8 @@ def _run_locked(
     summary.seconds = round(time.monotonic() - started, 3)
     if run_id is not None:
         try:
-            store.record_deferred(conn, tracker.deferred, now=now, settle=tracker.listed_all)
+            store.record_deferred(conn, tracker.deferred, now=now, settle=tracker.listed_all,
+                                  titles=tracker.deferred_titles)
             _record(conn, settings, summary, run_id, newest_seen, now)
         except errors.DatabaseUnavailable as exc:  # the run cannot be recorded: say so
             if summary.status in ("ok", "partial"):

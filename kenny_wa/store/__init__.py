@@ -32,6 +32,7 @@ from kenny_wa.store.embedded import resolve_pg_url
 from kenny_wa.store.messages import UpsertCounts, set_has_attachments, upsert_messages
 from kenny_wa.store.migrations import MigrationChanged, migrate
 from kenny_wa.store.readstate import (
+    deferred_chats,
     get_read_state,
     note_restore_pending,
     note_restored,
@@ -87,6 +88,7 @@ __all__ = [
     "ping",
     "profile_lock",
     "record_deferred",
+    "deferred_chats",
     "record_paired",
     "record_sweep",
     "record_sync_state",

@@ -331,11 +331,14 @@ WHERE id = %(run_id)s;
 SELECT chat_id, deferred_since, restore_pending_since FROM chat_unread WHERE source = %(source)s;
 
 -- unread_defer --
--- These chats were left unopened for their badge: remember since when (the first time only).
-INSERT INTO chat_unread AS u (source, chat_id, deferred_since)
-SELECT %(source)s, id, %(now)s FROM unnest(%(chat_ids)s::text[]) AS id
+-- These chats were left unopened for their badge: remember since when (the first time only)
+-- and the title the list showed.
+INSERT INTO chat_unread AS u (source, chat_id, deferred_since, title)
+SELECT %(source)s, d.id, %(now)s, d.title
+FROM unnest(%(chat_ids)s::text[], %(titles)s::text[]) AS d (id, title)
 ON CONFLICT (source, chat_id) DO UPDATE SET
-    deferred_since = coalesce(u.deferred_since, excluded.deferred_since);
+    deferred_since = coalesce(u.deferred_since, excluded.deferred_since),
+    title = coalesce(excluded.title, u.title);
 
 -- unread_settle --
 -- After a run that walked every view: chats not deferred by it wait no longer.
@@ -358,6 +361,13 @@ ON CONFLICT (source, chat_id) DO UPDATE SET
 -- The chat shows unread again: nothing pending for it any more.
 UPDATE chat_unread SET restore_pending_since = NULL
 WHERE source = %(source)s AND chat_id = %(chat_id)s;
+
+-- status_deferred_chats --
+-- The chats waiting for their unread badge to go, longest-waiting first, with their titles
+-- (for the owner's own terminal; never logged).
+SELECT chat_id, title, deferred_since FROM chat_unread
+WHERE source = %(source)s AND deferred_since IS NOT NULL
+ORDER BY deferred_since, chat_id;
 
 -- unread_waiting --
 -- How many chats wait for their badge to go, and since when the oldest waits.
@@ -504,7 +514,10 @@ WHERE c.source = %(source)s AND c.complete IS FALSE
 ORDER BY c.last_activity DESC NULLS LAST, c.chat_id;
 
 -- status_chat_ids --
--- Every chat id kenny-wa knows (cursors and stored messages), to resolve a chat ref locally.
+-- Every chat id kenny-wa knows (cursors, stored messages, deferred chats), to resolve a chat
+-- ref locally.
 SELECT chat_id FROM chat_cursors WHERE source = %(source)s
 UNION
-SELECT DISTINCT thread_external_id FROM messages WHERE platform = %(source)s;
+SELECT DISTINCT thread_external_id FROM messages WHERE platform = %(source)s
+UNION
+SELECT chat_id FROM chat_unread WHERE source = %(source)s;

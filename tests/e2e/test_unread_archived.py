@@ -35,7 +35,7 @@ from faulthelpers import (  # noqa: E402
     wait_for,
 )
 
-from kenny_wa import health  # noqa: E402
+from kenny_wa import health, store  # noqa: E402
 from kenny_wa.replica import ground_truth  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -98,6 +98,9 @@ def test_defaults_defer_badged_chats_and_read_them_once_read_on_the_phone(tmp_pa
         assert first["deferred_unread"] == len(badged) == len(first["deferred_chats"])
         assert not set(first["deferred_chats"]) & badged  # chat references, not chat ids
         assert r.replica.interactions() == []
+        with store.connect(db_url) as conn:  # `kenny-wa status` names them by the list's titles
+            titles = {c["chat_id"]: c["title"] for c in store.deferred_chats(conn)}
+        assert titles == {jid: _chat(truth, jid)["title"] for jid in badged}
 
         # /health and /metrics: how many chats wait, and since when the oldest does
         snapshot = health.read_snapshot(as_url(db_url))
