@@ -2,7 +2,7 @@
 
 Callers use this facade (``from kenny_wa import store``) and never see psycopg errors: every
 function translates them into ``errors.DatabaseUnavailable`` with a fixed message. The SQL
-itself lives in ``queries.sql`` (named queries) and in the numbered migrations of ``sql/``.
+itself lives in ``queries.sql`` (named queries) and in the numbered migrations of ``store/sql/``.
 """
 
 from __future__ import annotations
