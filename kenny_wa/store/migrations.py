@@ -1,12 +1,12 @@
 """`kenny-wa migrate`: apply the numbered SQL migrations, then Procrastinate's schema, once.
 
 Migrations are ``NNNN_name.sql`` files in the package folder ``kenny_wa/store/sql/``, read
-through ``importlib.resources`` (as Procrastinate keeps its own). Each pending one is applied in its own transaction together with its
-record in ``kenny_wa_migrations``, under a transaction-level advisory lock so concurrent runs
-queue up instead of racing. The checksum of every applied file is verified: an edited applied
-migration stops the run. Procrastinate's schema (``procrastinate schema --apply`` is not
-idempotent) is installed as the pseudo-migration ``procrastinate`` when ``procrastinate_jobs``
-does not exist yet.
+through ``importlib.resources`` (as Procrastinate keeps its own). Each pending one is applied
+in its own transaction together with its record in ``kenny_wa_migrations``, under a
+transaction-level advisory lock so concurrent runs queue up instead of racing. The checksum of
+every applied file is verified: an edited applied migration stops the run. Procrastinate's
+schema (``procrastinate schema --apply`` is not idempotent) is installed as the
+pseudo-migration ``procrastinate`` when ``procrastinate_jobs`` does not exist yet.
 """
 
 from __future__ import annotations
