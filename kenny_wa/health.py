@@ -9,7 +9,7 @@ out by the library's ``generate_latest``.
 
 Healthy (HTTP 200) means all three of:
 
-* PostgreSQL answers ``select 1`` within :data:`PG_TIMEOUT_SECONDS`;
+* PostgreSQL answers the store's ping (``select 1``) within :data:`PG_TIMEOUT_SECONDS`;
 * the WhatsApp session status recorded by the last run is ``logged_in``;
 * the last successful sync (``ok`` or ``partial``) is not older than
   ``3 x WHATSAPP_SYNC_INTERVAL_MINUTES + 10 minutes`` (:func:`stale_after`): two missed
@@ -21,6 +21,7 @@ timestamps and counts only: never message content, chat names or phone numbers.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -34,7 +35,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_late
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import CollectorRegistry
 
-from kenny_wa import backoff, guards, logs
+from kenny_wa import backoff, errors, guards, logs
 from kenny_wa.config import Settings
 
 log = logs.get_logger(__name__)
@@ -293,31 +294,27 @@ def snapshot_from_rows(
 
 def read_snapshot(pg_url: str) -> Snapshot:
     """Query PostgreSQL (short timeouts); a database that does not answer gives ``pg_ready=False``."""
-    import psycopg
-    from psycopg.rows import dict_row
-
-    from kenny_wa import errors, store
+    from kenny_wa import store
 
     try:
-        with psycopg.connect(
+        conn = store.connect(
             pg_url,
-            connect_timeout=PG_TIMEOUT_SECONDS,
-            row_factory=dict_row,
             autocommit=True,
+            timeout_seconds=PG_TIMEOUT_SECONDS,
             application_name="kenny-wa-health",
-            options=f"-c statement_timeout={PG_TIMEOUT_SECONDS * 1000}",
-        ) as conn:
-            conn.execute("select 1").fetchone()
+        )
+        with contextlib.closing(conn):
+            store.ping(conn)
             try:
                 state = store.get_sync_state(conn)
                 metrics = store.metrics_snapshot(conn)
                 last_run = store.last_run(conn)
                 waiting = store.unread_waiting(conn)
-            except (errors.DatabaseUnavailable, psycopg.Error):
+            except errors.DatabaseUnavailable:
                 # reachable but not migrated yet (or a query failed): ready, nothing recorded
                 state, metrics, last_run, waiting = None, None, None, None
             return snapshot_from_rows(state, metrics, last_run, pg_ready=True, waiting=waiting)
-    except (psycopg.Error, OSError, errors.DatabaseUnavailable):
+    except (errors.DatabaseUnavailable, OSError):
         return Snapshot(pg_ready=False)
 
 
