@@ -9,6 +9,7 @@ of their kind (see errors.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -96,16 +97,14 @@ def _cmd_login(args: argparse.Namespace, settings: Settings) -> int:
 def _record_paired(settings: Settings) -> None:
     """Tell /health the session is back (migrating a new database first); pairing itself
     never depends on the database."""
-    import psycopg
-
     from kenny_wa import store
 
     try:
-        with store.connect(settings) as conn:
+        with contextlib.closing(store.connect(settings)) as conn:
             store.migrate(conn)
-            store.record_paired(conn)
-            conn.commit()
-    except (errors.KennyWaError, psycopg.Error, OSError) as exc:
+            with store.transaction(conn):
+                store.record_paired(conn)
+    except (errors.KennyWaError, OSError) as exc:
         why = str(exc) if isinstance(exc, errors.KennyWaError) else type(exc).__name__
         print(
             f"kenny-wa: paired, but the database could not be updated ({why}); /health shows "

@@ -1,8 +1,10 @@
 """kenny-wa's database side: the only package that speaks SQL.
 
 Callers use this facade (``from kenny_wa import store``) and never see psycopg errors: every
-function translates them into ``errors.DatabaseUnavailable`` with a fixed message. The SQL
-itself lives in ``queries.sql`` (named queries) and in the numbered migrations of ``sql/``.
+function translates them into ``errors.DatabaseUnavailable`` with a fixed message, and
+transactions go through :func:`transaction` / :func:`commit` / :func:`rollback`. Outside the
+store (and the job outbox) nothing imports psycopg; type hints use :data:`Connection`. The SQL
+itself lives in ``queries.sql`` (named queries) and in the numbered migrations of ``store/sql/``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ from kenny_wa.store.attachments import (
 )
 from kenny_wa.store.chats import incomplete_chats, known_chat_ids
 from kenny_wa.store.db import (
+    Connection,
+    commit,
     connect,
     ping,
     profile_lock,
     release_profile_lock,
+    rollback,
+    transaction,
     try_profile_lock,
 )
 from kenny_wa.store.embedded import resolve_pg_url
@@ -58,6 +64,7 @@ from kenny_wa.store.text import clean_json, clean_text
 
 __all__ = [
     "AttachmentWrite",
+    "Connection",
     "Cursor",
     "MigrationChanged",
     "UpsertCounts",
@@ -68,6 +75,7 @@ __all__ = [
     "checksum_lock",
     "clean_json",
     "clean_text",
+    "commit",
     "connect",
     "count_retry",
     "extraction_for_checksum",
@@ -94,9 +102,11 @@ __all__ = [
     "record_sync_state",
     "release_profile_lock",
     "resolve_pg_url",
+    "rollback",
     "set_has_attachments",
     "start_run",
     "status_summary",
+    "transaction",
     "try_profile_lock",
     "unread_waiting",
     "upsert_attachment",

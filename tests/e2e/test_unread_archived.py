@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 FAULTS = Path(__file__).resolve().parent.parent / "faults"
 if str(FAULTS) not in sys.path:
@@ -109,8 +110,9 @@ def test_defaults_defer_badged_chats_and_read_them_once_read_on_the_phone(tmp_pa
         _code, body = health.render_health(snapshot, now=now, interval_minutes=10)
         assert body["deferred_unread"]["chats"] == len(badged)
         assert body["deferred_unread"]["oldest_age_seconds"] >= 0
-        metrics = health.render_metrics(snapshot, now=now)
-        assert f"whatsapp_sync_deferred_unread_chats {len(badged)}" in metrics
+        text = health.render_metrics(snapshot, now=now)
+        metrics = {f.name: f for f in text_string_to_metric_families(text)}
+        assert metrics["whatsapp_sync_deferred_unread_chats"].samples[0].value == len(badged)
 
         # the person reads everything on the phone: the next run stores the rest, still no receipt
         assert r.replica.phone_read(None) == len(badged)
