@@ -206,31 +206,24 @@ def metric_families(snapshot: Snapshot, *, now: dt.datetime) -> Iterator[Metric]
     for reason in guards.REFUSAL_REASONS:
         refused.add_metric([reason], snapshot.refused_by_reason.get(reason, 0))
     yield refused
-    yield GaugeMetricFamily(
-        "whatsapp_sync_last_success_timestamp_seconds",
-        "Unix time of the last successful (ok or partial) sync; 0 when never.",
-        value=snapshot.last_success_at.timestamp() if snapshot.last_success_at else 0,
+    gauges = (  # name, help, value
+        ("whatsapp_sync_last_success_timestamp_seconds",
+         "Unix time of the last successful (ok or partial) sync; 0 when never.",
+         snapshot.last_success_at.timestamp() if snapshot.last_success_at else 0),
+        ("whatsapp_sync_consecutive_failures", "Failed sync runs since the last success.",
+         snapshot.consecutive_failures),
+        ("whatsapp_sync_backoff_until_timestamp_seconds",
+         "Unix time until which scheduled runs are skipped; 0 when not backing off.",
+         snapshot.backoff_until.timestamp() if snapshot.backoff_until else 0),
+        ("whatsapp_sync_deferred_unread_chats",
+         "Chats left unopened because they show an unread badge (WHATSAPP_UNREAD_CHATS=defer).",
+         snapshot.unread_waiting),
+        ("whatsapp_sync_deferred_unread_oldest_seconds",
+         "How long the longest-waiting deferred chat has waited (0 when none waits).",
+         _age(snapshot.unread_oldest_at, now) or 0),
     )
-    yield GaugeMetricFamily(
-        "whatsapp_sync_consecutive_failures",
-        "Failed sync runs since the last success.",
-        value=snapshot.consecutive_failures,
-    )
-    yield GaugeMetricFamily(
-        "whatsapp_sync_backoff_until_timestamp_seconds",
-        "Unix time until which scheduled runs are skipped; 0 when not backing off.",
-        value=snapshot.backoff_until.timestamp() if snapshot.backoff_until else 0,
-    )
-    yield GaugeMetricFamily(
-        "whatsapp_sync_deferred_unread_chats",
-        "Chats left unopened because they show an unread badge (WHATSAPP_UNREAD_CHATS=defer).",
-        value=snapshot.unread_waiting,
-    )
-    yield GaugeMetricFamily(
-        "whatsapp_sync_deferred_unread_oldest_seconds",
-        "How long the longest-waiting deferred chat has waited (0 when none waits).",
-        value=_age(snapshot.unread_oldest_at, now) or 0,
-    )
+    for name, text, value in gauges:
+        yield GaugeMetricFamily(name, text, value=value)
     session = normalise_session(snapshot.session_status)
     sessions = GaugeMetricFamily(
         "whatsapp_session_status",
