@@ -6,12 +6,16 @@ the schema check from its own ``check_connection`` query.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import procrastinate
-import psycopg
 from procrastinate import sql as psql
 
 from kenny_wa.jobs.application import app
 from kenny_wa.jobs.outbox import translated_errors
+
+if TYPE_CHECKING:
+    import psycopg
 
 STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")  # list_queues' order
 
