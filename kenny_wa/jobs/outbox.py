@@ -96,8 +96,8 @@ def translated_errors() -> Iterator[None]:
 def _defer(conn: psycopg.Connection, kind: _Kind, ids: Iterable[int]) -> int:
     """Defer one job of ``kind`` per id on ``conn``; skip ids already waiting; return how many."""
     task = app.tasks[kind.task]
-    jobs = [
-        task.configure(queueing_lock=f"{kind.lock_prefix}{value}").make_new_job(**{kind.arg: value})
+    jobs = [  # the task's own job template (queue, priority, ...), as its defer() would build it
+        task.configure(queueing_lock=f"{kind.lock_prefix}{value}", task_kwargs={kind.arg: value}).job
         for value in _unique_ids(ids)
     ]
     count = 0
