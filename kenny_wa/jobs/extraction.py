@@ -25,7 +25,7 @@ import psycopg
 from kenny_wa import errors, extractors, logs, store
 from kenny_wa.jobs.runtime import database_url, runtime_settings
 
-log = logs.get_logger(__name__)
+log = logs.get_logger("kenny_wa.jobs")  # one logger name for the package, as before the split
 
 TASK = "kenny_wa.extract_attachment"
 QUEUE = "extraction"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kenny_wa import logs
 
-log = logs.get_logger(__name__)
+log = logs.get_logger("kenny_wa.jobs")  # one logger name for the package, as before the split
 
 TASK = "kenny_wa.agent_message"
 QUEUE = "agent"

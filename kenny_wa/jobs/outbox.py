@@ -9,8 +9,9 @@ out a sync connector that needs no pool for it). The app must not be opened *asy
 the same process meanwhile (a worker's process only runs jobs; it defers nothing).
 
 One job per id, with the queueing lock ``<prefix><id>``: an id whose job is still ``todo``
-(Procrastinate's unique index on the queueing lock of waiting jobs) is skipped, inside a
-savepoint, so a conflict never aborts the caller's transaction.
+(Procrastinate's unique index on the queueing lock of waiting jobs) is skipped. Every batch
+runs in a savepoint, so a conflict never aborts the caller's transaction; a batch that meets
+one is split in halves until the waiting ids stand alone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from kenny_wa import errors, logs, store
 from kenny_wa.jobs import extraction, handoff
 from kenny_wa.jobs.application import app
 
-log = logs.get_logger(__name__)
+log = logs.get_logger("kenny_wa.jobs")  # one logger name for the package, as before the split
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -23,8 +23,8 @@ STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")  # l
 def queue_counts(url: str) -> dict[str, dict[str, int]]:
     """Jobs of the database at ``url`` by queue and status, zero counts left out.
 
-    Through ``JobManager.list_queues`` on an app of its own with a one-connection pool, so the
-    module-level app stays unopened for the outbox.
+    Through ``JobManager.list_queues``, on a short-lived app of its own with a one-connection
+    pool: a status query needs no pool of four, and the module-level app is left unopened.
     """
     connector = procrastinate.SyncPsycopgConnector(conninfo=url, min_size=1, max_size=1)
     with translated_errors(), procrastinate.App(connector=connector).open() as reader:

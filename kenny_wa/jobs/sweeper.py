@@ -6,7 +6,7 @@ import procrastinate
 
 from kenny_wa import logs
 
-log = logs.get_logger(__name__)
+log = logs.get_logger("kenny_wa.jobs")  # one logger name for the package, as before the split
 
 TASK = "kenny_wa.retry_stalled_jobs"
 QUEUE = "maintenance"
