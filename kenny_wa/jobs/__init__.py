@@ -32,7 +32,7 @@ from kenny_wa.jobs.handoff import QUEUE as AGENT_QUEUE
 from kenny_wa.jobs.handoff import TASK as AGENT_TASK
 from kenny_wa.jobs.handoff import agent_message
 from kenny_wa.jobs.outbox import backfill_extractions, defer_agent_messages, defer_extractions
-from kenny_wa.jobs.runtime import URL_ENV_VAR, database_url, runtime_settings, use_database
+from kenny_wa.jobs.runtime import database_url, runtime_settings, use_database
 from kenny_wa.jobs.status import queue_counts, schema_present
 from kenny_wa.jobs.sweeper import QUEUE as MAINTENANCE_QUEUE
 from kenny_wa.jobs.sweeper import STALLED_AFTER_SECONDS, retry_stalled_jobs
@@ -47,7 +47,6 @@ __all__ = [
     "MAINTENANCE_QUEUE",
     "STALLED_AFTER_SECONDS",
     "SWEEPER_TASK",
-    "URL_ENV_VAR",
     "agent_message",
     "agent_message_task",
     "app",

@@ -8,13 +8,10 @@ Nothing is read at import. ``use_database(url, settings)`` (what ``run_worker`` 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 
 from kenny_wa import store
 from kenny_wa.config import Settings, load_settings
-
-URL_ENV_VAR = "KENNY_WA_PG_URL"
 
 _url_override: str | None = None
 _settings_override: Settings | None = None
@@ -24,10 +21,8 @@ def database_url() -> str:
     """The database the app talks to, resolved now (the app's connection pools call it)."""
     if _url_override:
         return _url_override
-    from_env = os.environ.get(URL_ENV_VAR, "").strip()
-    if from_env:
-        return from_env
-    return store.resolve_pg_url(load_settings())
+    settings = load_settings()
+    return settings.procrastinate_pg_url or store.resolve_pg_url(settings)
 
 
 def runtime_settings() -> Settings:
