@@ -33,14 +33,16 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import privacy, status_text, store
+    from kenny_wa import jobs, privacy, status_text, store
 
     if args.chat_ref is not None:
         return _resolve_chat_ref(args.chat_ref, settings)
-    with store.connect(store.resolve_pg_url(settings)) as conn:
+    url = store.resolve_pg_url(settings)
+    with store.connect(url) as conn:
         status = store.status_summary(conn)
         incomplete = [] if args.json else store.incomplete_chats(conn)
         deferred = [] if args.json else store.deferred_chats(conn)
+    status["jobs"] = jobs.queue_counts(url)
     if args.json:
         print(json.dumps(status, default=str, indent=2))
     else:  # chat names go to the owner's terminal only, never to a log

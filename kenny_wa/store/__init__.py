@@ -20,7 +20,6 @@ from kenny_wa.store.attachments import (
     insert_extraction,
     mark_extraction_status,
     upsert_attachment,
-    waiting_queueing_locks,
 )
 from kenny_wa.store.chats import incomplete_chats, known_chat_ids
 from kenny_wa.store.db import (
@@ -111,5 +110,4 @@ __all__ = [
     "unread_waiting",
     "upsert_attachment",
     "upsert_messages",
-    "waiting_queueing_locks",
 ]

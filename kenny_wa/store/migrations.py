@@ -6,7 +6,7 @@ in its own transaction together with its record in ``kenny_wa_migrations``, unde
 transaction-level advisory lock so concurrent runs queue up instead of racing. The checksum of
 every applied file is verified: an edited applied migration stops the run. Procrastinate's
 schema (``procrastinate schema --apply`` is not idempotent) is installed as the
-pseudo-migration ``procrastinate`` when ``procrastinate_jobs`` does not exist yet.
+pseudo-migration ``procrastinate`` unless ``kenny_wa.jobs.schema_present`` finds it already there.
 """
 
 from __future__ import annotations
@@ -99,10 +99,10 @@ def migrate(conn: psycopg.Connection, migrations: list[Migration] | None = None)
     with conn.transaction():
         recorded = _lock_and_bootstrap(conn)
         if PROCRASTINATE_VERSION not in recorded:
-            cur = db.cursor(conn)
-            present = cur.execute(QUERIES["procrastinate_schema_present"]).fetchone()
+            from kenny_wa import jobs  # local: kenny_wa.jobs imports the store
+
             schema = procrastinate_schema.SchemaManager.get_schema()
-            if not (present and present["present"]):
+            if not jobs.schema_present(conn):
                 conn.execute(schema)
             checksum = hashlib.sha256(schema.encode("utf-8")).hexdigest()
             _record(conn, PROCRASTINATE_VERSION, "procrastinate schema", checksum)

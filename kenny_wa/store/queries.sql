@@ -27,10 +27,6 @@ SELECT version, name, checksum FROM kenny_wa_migrations ORDER BY version;
 INSERT INTO kenny_wa_migrations (version, name, checksum)
 VALUES (%(version)s, %(name)s, %(checksum)s);
 
--- procrastinate_schema_present --
--- Whether Procrastinate's schema is already installed in the current search_path.
-SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present;
-
 -- message_stage_exists --
 -- Whether this session already has the staging table for message upserts.
 SELECT to_regclass('pg_temp.kenny_wa_stage_messages') IS NOT NULL AS present;
@@ -433,11 +429,6 @@ SELECT
 SELECT status, count(*) AS n FROM attachments WHERE source = %(platform)s
 GROUP BY status ORDER BY status;
 
--- status_jobs --
--- Procrastinate jobs by queue and status.
-SELECT queue_name, status::text AS status, count(*) AS n
-FROM procrastinate_jobs GROUP BY queue_name, status ORDER BY queue_name, status;
-
 -- status_last_run --
 -- The latest run record.
 SELECT id, started_at, finished_at, status, error_kind, complete, dry_run, chats_synced,
@@ -491,11 +482,6 @@ SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = %(name)s) AS present;
 -- create_database --
 -- Create a database (the name is bound with psycopg.sql.Identifier by the caller).
 CREATE DATABASE {name};
-
--- jobs_waiting_locks --
--- Which of these Procrastinate queueing locks already have a job waiting (status todo).
-SELECT queueing_lock FROM procrastinate_jobs
-WHERE status = 'todo' AND queueing_lock = ANY(%(locks)s);
 
 -- status_incomplete_chats --
 -- Chats whose last sync did not reach the cutoff, newest activity first, with what the owner's

@@ -87,6 +87,7 @@ def test_status_json_is_kept_and_carries_no_names(recorded, tmp_path):
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["session_status"] == "logged_in" and doc["last_run"]["status"] == "partial"
+    assert doc["jobs"] == {}  # from Procrastinate's job manager, after the store's keys
     assert "Test Person Uno" not in done.stdout
 
 
