@@ -42,10 +42,8 @@ SELF_LABELS = words.YOU_WORDS
 GROUP_SUFFIX = "@g.us"
 
 
-class ChatNotOpened(errors.KennyWaError):
+class ChatNotOpened(errors.KennyWaError, status="chat_not_opened"):
     """A chat from the list could not be opened and confirmed."""
-
-    status = "chat_not_opened"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
