@@ -39,7 +39,6 @@ RUN pip install --require-hashes -r requirements.lock
 COPY pyproject.toml README.md prefect.yaml automations.yaml ./
 COPY kenny_wa ./kenny_wa
 COPY flows ./flows
-COPY sql ./sql
 COPY docker ./docker
 # the OCR engine's models ship inside the rapidocr wheel: check their pinned SHA-256 now, so an
 # image that could only work by downloading them is never built

@@ -1,4 +1,5 @@
-"""Shared pieces: timing statistics, replica settings, pairing, process-tree memory sampling."""
+"""Shared pieces: timing statistics, replica settings, pairing, process-tree memory sampling,
+a stored image attachment (also used by tests/integration/test_ocr_jobs.py)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,23 @@ MB = 1024 * 1024
 
 def mb(value: float) -> float:
     return round(value / MB, 1)
+
+
+def add_stored_image(conn, message_id: int, data: bytes, folder: Path) -> int:
+    """Store ``data`` (a valid image) under ``folder`` as the message's attachment, the way a
+    sync stores one; its attachment id. Shared by the OCR benchmark and tests."""
+    from kenny_wa import media, store
+
+    image = media.store_image(data, folder, max_pixels=40_000_000)
+    return store.upsert_attachment(
+        conn,
+        message_id,
+        media_type=image.media_type,
+        file_path=image.file_path,
+        checksum=image.checksum,
+        size_bytes=image.size_bytes,
+        width=image.width,
+        height=image.height,
+        status="stored",
+        reason=None,
+    ).attachment_id

@@ -221,7 +221,7 @@ def run_backlog(jobs_total: int, distinct: int) -> dict[str, Any]:
     import psycopg
     from psycopg.rows import dict_row
 
-    from kenny_wa import jobs, media, store
+    from kenny_wa import jobs
     from kenny_wa.replica import text_images as ti
 
     root = Path(tempfile.mkdtemp(prefix="kwa-bench-ocr-"))
@@ -241,21 +241,7 @@ def run_backlog(jobs_total: int, distinct: int) -> dict[str, Any]:
                         " %s, false, 'WhatsApp Web', true) RETURNING id",
                         (f"BENCH{n}", f"1555{n % 50:04d}@c.us", dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
                     ).fetchone()["id"]
-                    image = media.store_image(data, root / "att", max_pixels=40_000_000)
-                    ids.append(
-                        store.upsert_attachment(
-                            conn,
-                            message_id,
-                            media_type=image.media_type,
-                            file_path=image.file_path,
-                            checksum=image.checksum,
-                            size_bytes=image.size_bytes,
-                            width=image.width,
-                            height=image.height,
-                            status="stored",
-                            reason=None,
-                        ).attachment_id
-                    )
+                    ids.append(common.add_stored_image(conn, message_id, data, root / "att"))
                 jobs.defer_extractions(conn, ids)
                 conn.commit()
             env = {k: v for k, v in os.environ.items() if not k.startswith(("PG_URL", "KENNY_WA_", "IMAGE_"))}

@@ -151,8 +151,6 @@ def run_upsert(*, quick: bool) -> dict[str, Any]:
 
 
 def run_deferral(*, quick: bool) -> dict[str, Any]:
-    from procrastinate import jobs as pjobs
-
     from kenny_wa import jobs, store
 
     sizes = (1_000, 5_000) if quick else (1_000, 10_000)
@@ -195,19 +193,9 @@ def run_deferral(*, quick: bool) -> dict[str, Any]:
         start = time.perf_counter()
         with conn.transaction():
             for i in range(one_by_one_n):
-                jobs._outbox.batch_defer_jobs(
-                    [
-                        pjobs.Job(
-                            id=None,
-                            queue=jobs.EXTRACTION_QUEUE,
-                            lock=None,
-                            queueing_lock=f"attachment:{i}",
-                            task_name=jobs.EXTRACT_TASK,
-                            task_kwargs={"attachment_id": i},
-                        )
-                    ],
-                    connection=conn,
-                )
+                jobs.extract_attachment_task.configure(
+                    queueing_lock=f"attachment:{i}", connection=conn
+                ).defer(attachment_id=i)
         conn.commit()
         one = time.perf_counter() - start
     out["one_by_one_jobs"] = one_by_one_n

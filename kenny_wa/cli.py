@@ -9,6 +9,7 @@ of their kind (see errors.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -32,17 +33,20 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import privacy, status_text, store
+    from kenny_wa import jobs, privacy, status_text, store
 
     if args.chat_ref is not None:
         return _resolve_chat_ref(args.chat_ref, settings)
-    with store.connect(store.resolve_pg_url(settings)) as conn:
+    url = store.resolve_pg_url(settings)
+    with store.connect(url) as conn:
         status = store.status_summary(conn)
         incomplete = [] if args.json else store.incomplete_chats(conn)
+        deferred = [] if args.json else store.deferred_chats(conn)
+    status["jobs"] = jobs.queue_counts(url)
     if args.json:
         print(json.dumps(status, default=str, indent=2))
     else:  # chat names go to the owner's terminal only, never to a log
-        print(status_text.render_status(status, incomplete, ref=privacy.refs_for(settings)))
+        print(status_text.render_status(status, incomplete, deferred=deferred, ref=privacy.refs_for(settings)))
     return 0
 
 
@@ -57,6 +61,7 @@ def _resolve_chat_ref(ref: str, settings: Settings) -> int:
     with store.connect(store.resolve_pg_url(settings)) as conn:
         found = privacy.resolve_ref(ref, store.known_chat_ids(conn), key)
         names = {c["chat_id"]: c["name"] for c in store.incomplete_chats(conn)}
+        names.update({c["chat_id"]: c["title"] for c in store.deferred_chats(conn) if c["title"]})
     if not found:
         print(f"kenny-wa: no chat of this database has the reference {ref} under this "
               "installation's key (KENNY_WA_STATE_DIR)", file=sys.stderr)
@@ -94,16 +99,14 @@ def _cmd_login(args: argparse.Namespace, settings: Settings) -> int:
 def _record_paired(settings: Settings) -> None:
     """Tell /health the session is back (migrating a new database first); pairing itself
     never depends on the database."""
-    import psycopg
-
     from kenny_wa import store
 
     try:
-        with store.connect(settings) as conn:
+        with contextlib.closing(store.connect(settings)) as conn:
             store.migrate(conn)
-            store.record_paired(conn)
-            conn.commit()
-    except (errors.KennyWaError, psycopg.Error, OSError) as exc:
+            with store.transaction(conn):
+                store.record_paired(conn)
+    except (errors.KennyWaError, OSError) as exc:
         why = str(exc) if isinstance(exc, errors.KennyWaError) else type(exc).__name__
         print(
             f"kenny-wa: paired, but the database could not be updated ({why}); /health shows "

@@ -1,24 +1,32 @@
-"""Settings: one validated, immutable object built from the environment.
+"""Settings: one validated, immutable pydantic-settings model built from the environment.
 
-Every variable of the spec's Configuration section is here with the spec's default, plus
-what running a browser needs. ``load_settings()`` builds it from ``os.environ`` (or a
-mapping in tests) and raises ``ConfigError`` naming the variable and the expected form
-at the first bad value. Nothing is read at import time.
+Every variable kenny-wa reads is a field of :class:`Settings`, named by its alias, with the
+spec's default and, as its description, the form it expects. ``load_settings()`` reads them
+from ``os.environ`` (or a mapping in tests) and raises ``ConfigError`` naming the first bad
+variable and the expected form (the value too, unless it may be a secret). ``Settings(...)``
+built in code reads no environment. Nothing is read at import time.
+
+Values from the environment are parsed by kenny-wa's own functions rather than by pydantic's
+lax coercion, which accepts other spellings (``t`` for true, ``5.0`` for 5) and refuses some
+that kenny-wa always took (an empty boolean is false, ``~`` in a path is the home folder).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import contextvars
 import os
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUseDefault
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from kenny_wa.errors import ConfigError, SendingRefused
-
-T = TypeVar("T")
 
 SELECTOR_PROFILES = ("auto", "p6", "p5", "p4")
 LOG_FORMATS = ("auto", "json", "console")
@@ -29,108 +37,53 @@ _FALSE = {"0", "false", "no", "off", ""}
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2}|-\d{3})?$")
 _PG_URL = re.compile(r"^postgres(ql)?://[^\s]*$")
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything kenny-wa can be told, with the spec's defaults."""
-
-    lookback_days: int = 30
-    interval_minutes: int = 10
-    agent_contact: str | None = None
-    agent_thread_name: str | None = None
-    agent_keywords: tuple[str, ...] = ("Kenny,", "@Kenny")
-    image_processing_enabled: bool = False
-    extractor: str | None = None  # None: the built-in "ocr"
-    worker_concurrency: int = 1
-    ocr_timeout_seconds: int = 120
-    attachments_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("attachments_dir"))
-    pg_url: str | None = None
-    profile_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("profile_dir"))
-    web_url: str = "https://web.whatsapp.com"
-    scroll_min_interval_ms: int = 750
-    selector_profile: str = "auto"
-    browser_locale: str = "en-US"
-    browser_timezone: str = "UTC"
-    chromium_path: Path | None = None
-    headless: bool = True
-    takeover_on_conflict: bool = False
-    download_images: bool = True
-    media_max_bytes: int = 16 * 1024 * 1024
-    image_max_pixels: int = 40_000_000
-    page_timeout_seconds: int = 90
-    sync_timeout_minutes: int = 60
-    history_stall_attempts: int = 4
-    include_archived: bool = True
-    unread_chats: str = "defer"  # defer | restore | read: see kenny_wa/unread.py
-    unread_defer_hours: int = 24  # 0 = defer without limit
-    revision_sweep_hours: int = 6  # 0: every run
-    revision_window_hours: int = 60
-    self_id: str = "me"
-    state_dir: Path = dataclasses.field(default_factory=lambda: _default_dir("state_dir"))
-    health_host: str = "127.0.0.1"
-    health_port: int = 9109
-    log_level: str = "INFO"
-    log_format: str = "auto"
-
-    @property
-    def uses_embedded_postgres(self) -> bool:
-        return self.pg_url is None
+# The variables load_settings() is reading from; None while Settings(...) is built in code.
+_ENVIRON: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("environ", default=None)
 
 
-def _default_dir(field: str, env: Mapping[str, str] | None = None) -> Path:
-    from kenny_wa.paths import default_dirs  # /data in the container, else the XDG folders
-
-    return default_dirs(env)[field]
+# ---------------------------------------------------------------------------------------
+# Parsers of a variable's text
 
 
-def _int(minimum: int, unit: str) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        value = int(raw.strip())
-        if value < minimum:
-            raise ValueError(raw)
-        return value
+def _from_text(parse: Callable[[str], Any]) -> BeforeValidator:
+    """Parse text with ``parse``; any failure of it is a bad value. Non-text values (given in
+    code) are left to the field's type."""
 
-    parse.expected = f"a whole number of {unit} >= {minimum}"  # type: ignore[attr-defined]
-    return parse
+    def validate(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse(value)
+        except PydanticUseDefault:
+            raise
+        except Exception as exc:  # int(), zoneinfo, psycopg's conninfo parser, ~user lookups...
+            raise ValueError("invalid") from exc
+
+    return BeforeValidator(validate)
 
 
-def _bool(raw: str) -> bool:
+def _whole(raw: str) -> int:
+    return int(raw.strip())  # also "+5", "1_000" and non-ASCII digits, as int() always took
+
+
+def _flag(raw: str) -> bool:
     lowered = raw.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError(raw)
+    if lowered not in _TRUE | _FALSE:
+        raise ValueError(raw)
+    return lowered in _TRUE
 
 
-_bool.expected = "true or false"  # type: ignore[attr-defined]
-
-
-def _choice(options: tuple[str, ...], *, upper: bool = False) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = raw.strip().upper() if upper else raw.strip().lower()
-        if value not in options:
-            raise ValueError(raw)
-        return value
-
-    parse.expected = "one of " + ", ".join(options)  # type: ignore[attr-defined]
-    return parse
+def _text(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise PydanticUseDefault()  # blank means unset
+    return value
 
 
 def _path(raw: str) -> Path:
     if not raw.strip():
         raise ValueError(raw)
     return Path(raw.strip()).expanduser()
-
-
-_path.expected = "a filesystem path"  # type: ignore[attr-defined]
-
-
-def _text(raw: str) -> str | None:
-    return raw.strip() or None
-
-
-_text.expected = "any text"  # type: ignore[attr-defined]
 
 
 def _keywords(raw: str) -> tuple[str, ...]:
@@ -140,26 +93,16 @@ def _keywords(raw: str) -> tuple[str, ...]:
     return words
 
 
-_keywords.expected = "keywords separated by '|', e.g. 'Kenny,|@Kenny'"  # type: ignore[attr-defined]
-
-
 def _pg_url(raw: str) -> str | None:
     value = raw.strip()
     if not value:
         return None
     if not _PG_URL.match(value):
-        raise ValueError(raw)
-    from psycopg.conninfo import conninfo_to_dict  # local: keeps config importable cheaply
+        raise ValueError("not a postgresql:// URL")
+    from kenny_wa.store.urls import check_pg_url  # lazily: the settings never import psycopg
 
-    port = conninfo_to_dict(value).get("port")
-    if port and not all(p.isdigit() and 0 < int(p) < 65536 for p in str(port).split(",")):
-        raise ValueError(raw)  # psycopg accepts any port text; connecting would fail later
+    check_pg_url(value)
     return value
-
-
-_pg_url.expected = (  # type: ignore[attr-defined]
-    "a URL like postgresql://user:password@host:5432/dbname (unset for the embedded PostgreSQL)"
-)
 
 
 def _web_url(raw: str) -> str:
@@ -169,9 +112,6 @@ def _web_url(raw: str) -> str:
     return value
 
 
-_web_url.expected = "an http(s) URL such as https://web.whatsapp.com"  # type: ignore[attr-defined]
-
-
 def _locale(raw: str) -> str:
     value = raw.strip()
     if not _LOCALE.match(value):
@@ -179,126 +119,239 @@ def _locale(raw: str) -> str:
     return value
 
 
-_locale.expected = "a BCP 47 locale such as en-US, en-GB or pt-BR"  # type: ignore[attr-defined]
-
-
 def _timezone(raw: str) -> str:
     value = raw.strip()
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(raw) from exc
+    zoneinfo.ZoneInfo(value)
     return value
 
 
-_timezone.expected = "an IANA time zone such as UTC or Europe/Lisbon"  # type: ignore[attr-defined]
+def _one_of(options: tuple[str, ...], *, upper: bool = False) -> BeforeValidator:
+    def parse(raw: str) -> str:
+        value = raw.strip().upper() if upper else raw.strip().lower()
+        if value not in options:
+            raise ValueError(raw)
+        return value
+
+    return _from_text(parse)
 
 
-def _port(raw: str) -> int:
-    value = int(raw.strip())
-    if not 0 < value < 65536:
-        raise ValueError(raw)
-    return value
+def _no_sending(value: Any) -> str:
+    """WHATSAPP_ENABLE_SENDING is false or unset. Its errors are raised as they are: pydantic
+    passes any exception but ValueError through, so they stop validation before any other
+    variable is looked at."""
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        raise SendingRefused()
+    if lowered not in _FALSE:
+        raise ConfigError("WHATSAPP_ENABLE_SENDING", "false (kenny-wa never sends)", value)
+    return "false"
 
 
-_port.expected = "a TCP port number between 1 and 65535"  # type: ignore[attr-defined]
+Whole = Annotated[int, _from_text(_whole)]
+Flag = Annotated[bool, _from_text(_flag)]
+Text = Annotated[str, _from_text(_text)]
+OptionalText = Annotated[str | None, _from_text(_text)]
+FsPath = Annotated[Path, _from_text(_path)]
 
-def _extractor(raw: str) -> str | None:
-    return raw.strip() or None
+
+def _var(variable: str, default: Any, expected: str, *, secret: bool = False, **limits: Any) -> Any:
+    """A field read from ``variable``. ``expected`` is the form errors and ``kenny-wa settings``
+    name; a ``secret`` field's value is never repeated in an error."""
+    extra = {"secret": secret}
+    return Field(default, alias=variable, description=expected, json_schema_extra=extra, **limits)
 
 
-_extractor.expected = (  # type: ignore[attr-defined]
-    "a registered extractor name (ocr, dimensions) or module:callable; unset means ocr"
-)
+def _count(variable: str, default: int, unit: str, minimum: int = 1) -> Any:
+    return _var(variable, default, f"a whole number of {unit} >= {minimum}", ge=minimum)
 
-# variable name -> (Settings field, parser, whether the raw value may be echoed in errors)
-ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any], bool]] = {
-    "WHATSAPP_SYNC_LOOKBACK_DAYS": ("lookback_days", _int(1, "days"), True),
-    "WHATSAPP_SYNC_INTERVAL_MINUTES": ("interval_minutes", _int(1, "minutes"), True),
-    "WHATSAPP_AGENT_CONTACT": ("agent_contact", _text, False),
-    "WHATSAPP_AGENT_THREAD_NAME": ("agent_thread_name", _text, False),
-    "WHATSAPP_AGENT_KEYWORDS": ("agent_keywords", _keywords, True),
-    "IMAGE_PROCESSING_ENABLED": ("image_processing_enabled", _bool, True),
-    "KENNY_WA_EXTRACTOR": ("extractor", _extractor, True),
-    "KENNY_WA_WORKER_CONCURRENCY": ("worker_concurrency", _int(1, "jobs at a time"), True),
-    "KENNY_WA_OCR_TIMEOUT_SECONDS": ("ocr_timeout_seconds", _int(1, "seconds"), True),
-    "ATTACHMENTS_DIR": ("attachments_dir", _path, True),
-    "PG_URL": ("pg_url", _pg_url, False),
-    "WHATSAPP_PROFILE_DIR": ("profile_dir", _path, True),
-    "WHATSAPP_WEB_URL": ("web_url", _web_url, True),
-    "WHATSAPP_SCROLL_MIN_INTERVAL_MS": ("scroll_min_interval_ms", _int(0, "milliseconds"), True),
-    "WHATSAPP_SELECTOR_PROFILE": ("selector_profile", _choice(SELECTOR_PROFILES), True),
-    "WHATSAPP_BROWSER_LOCALE": ("browser_locale", _locale, True),
-    "WHATSAPP_BROWSER_TIMEZONE": ("browser_timezone", _timezone, True),
-    "WHATSAPP_CHROMIUM_PATH": ("chromium_path", _path, True),
-    "WHATSAPP_HEADLESS": ("headless", _bool, True),
-    "WHATSAPP_TAKEOVER_ON_CONFLICT": ("takeover_on_conflict", _bool, True),
-    "WHATSAPP_DOWNLOAD_IMAGES": ("download_images", _bool, True),
-    "WHATSAPP_MEDIA_MAX_BYTES": ("media_max_bytes", _int(1, "bytes"), True),
-    "IMAGE_MAX_PIXELS": ("image_max_pixels", _int(1, "pixels"), True),
-    "WHATSAPP_PAGE_TIMEOUT_SECONDS": ("page_timeout_seconds", _int(1, "seconds"), True),
-    "WHATSAPP_SYNC_TIMEOUT_MINUTES": ("sync_timeout_minutes", _int(1, "minutes"), True),
-    "WHATSAPP_HISTORY_STALL_ATTEMPTS": ("history_stall_attempts", _int(1, "attempts"), True),
-    "WHATSAPP_INCLUDE_ARCHIVED": ("include_archived", _bool, True),
-    "WHATSAPP_UNREAD_CHATS": ("unread_chats", _choice(UNREAD_POLICIES), True),
-    "WHATSAPP_UNREAD_DEFER_HOURS": ("unread_defer_hours", _int(0, "hours"), True),
-    "WHATSAPP_REVISION_SWEEP_HOURS": ("revision_sweep_hours", _int(0, "hours (0: every run)"), True),
-    "WHATSAPP_REVISION_WINDOW_HOURS": ("revision_window_hours", _int(1, "hours"), True),
-    "WHATSAPP_SELF_ID": ("self_id", _text, False),
-    "KENNY_WA_STATE_DIR": ("state_dir", _path, True),
-    "KENNY_WA_HEALTH_HOST": ("health_host", _text, True),
-    "KENNY_WA_HEALTH_PORT": ("health_port", _port, True),
-    "KENNY_WA_LOG_LEVEL": ("log_level", _choice(LOG_LEVELS, upper=True), True),
-    "KENNY_WA_LOG_FORMAT": ("log_format", _choice(LOG_FORMATS), True),
-}
+
+def _choice(variable: str, default: str, options: tuple[str, ...]) -> Any:
+    return _var(variable, default, "one of " + ", ".join(options))
+
+
+def _default_dir(field: str) -> Any:
+    """The folder's field default: /data in the container, else the XDG folders of HOME and
+    XDG_* in the variables being read (the process's outside load_settings())."""
+
+    def default() -> Path:
+        from kenny_wa.paths import default_dirs
+
+        return default_dirs(_ENVIRON.get())[field]
+
+    return default
+
+
+_PATH = "a filesystem path"
+_ANY_TEXT = "any text"
+
+
+class Settings(BaseSettings):
+    """Everything kenny-wa can be told, with the spec's defaults."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,  # the variables' names exactly as written here, no prefix
+        enable_decoding=False,  # no value is JSON: each field parses its own text
+        validate_by_name=True,  # code builds Settings(field=...)
+    )
+
+    # the only value it can have: kenny-wa never sends
+    enable_sending: Annotated[Literal["false"], BeforeValidator(_no_sending)] = _var(
+        "WHATSAPP_ENABLE_SENDING", "false", "false (true is refused: never sends)"
+    )
+    lookback_days: Whole = _count("WHATSAPP_SYNC_LOOKBACK_DAYS", 30, "days")
+    interval_minutes: Whole = _count("WHATSAPP_SYNC_INTERVAL_MINUTES", 10, "minutes")
+    agent_contact: OptionalText = _var("WHATSAPP_AGENT_CONTACT", None, _ANY_TEXT, secret=True)
+    agent_thread_name: OptionalText = _var("WHATSAPP_AGENT_THREAD_NAME", None, _ANY_TEXT, secret=True)
+    agent_keywords: Annotated[tuple[str, ...], _from_text(_keywords)] = _var(
+        "WHATSAPP_AGENT_KEYWORDS", ("Kenny,", "@Kenny"), "keywords separated by '|', e.g. 'Kenny,|@Kenny'"
+    )
+    image_processing_enabled: Flag = _var("IMAGE_PROCESSING_ENABLED", False, "true or false")
+    extractor: OptionalText = _var(  # None: the built-in "ocr"
+        "KENNY_WA_EXTRACTOR", None,
+        "a registered extractor name (ocr, dimensions) or module:callable; unset means ocr",
+    )
+    worker_concurrency: Whole = _count("KENNY_WA_WORKER_CONCURRENCY", 1, "jobs at a time")
+    ocr_timeout_seconds: Whole = _count("KENNY_WA_OCR_TIMEOUT_SECONDS", 120, "seconds")
+    attachments_dir: FsPath = Field(
+        default_factory=_default_dir("attachments_dir"), alias="ATTACHMENTS_DIR", description=_PATH
+    )
+    pg_url: Annotated[str | None, _from_text(_pg_url)] = _var(
+        "PG_URL", None,
+        "a URL like postgresql://user:password@host:5432/dbname (unset for the embedded PostgreSQL)",
+        secret=True,
+    )
+    profile_dir: FsPath = Field(
+        default_factory=_default_dir("profile_dir"), alias="WHATSAPP_PROFILE_DIR", description=_PATH
+    )
+    web_url: Annotated[str, _from_text(_web_url)] = _var(
+        "WHATSAPP_WEB_URL", "https://web.whatsapp.com", "an http(s) URL such as https://web.whatsapp.com"
+    )
+    scroll_min_interval_ms: Whole = _count("WHATSAPP_SCROLL_MIN_INTERVAL_MS", 750, "milliseconds", 0)
+    selector_profile: Annotated[str, _one_of(SELECTOR_PROFILES)] = _choice(
+        "WHATSAPP_SELECTOR_PROFILE", "auto", SELECTOR_PROFILES
+    )
+    browser_locale: Annotated[str, _from_text(_locale)] = _var(
+        "WHATSAPP_BROWSER_LOCALE", "en-US", "a BCP 47 locale such as en-US, en-GB or pt-BR"
+    )
+    browser_timezone: Annotated[str, _from_text(_timezone)] = _var(
+        "WHATSAPP_BROWSER_TIMEZONE", "UTC", "an IANA time zone such as UTC or Europe/Lisbon"
+    )
+    chromium_path: Annotated[Path | None, _from_text(_path)] = _var("WHATSAPP_CHROMIUM_PATH", None, _PATH)
+    headless: Flag = _var("WHATSAPP_HEADLESS", True, "true or false")
+    takeover_on_conflict: Flag = _var("WHATSAPP_TAKEOVER_ON_CONFLICT", False, "true or false")
+    download_images: Flag = _var("WHATSAPP_DOWNLOAD_IMAGES", True, "true or false")
+    media_max_bytes: Whole = _count("WHATSAPP_MEDIA_MAX_BYTES", 16 * 1024 * 1024, "bytes")
+    image_max_pixels: Whole = _count("IMAGE_MAX_PIXELS", 40_000_000, "pixels")
+    page_timeout_seconds: Whole = _count("WHATSAPP_PAGE_TIMEOUT_SECONDS", 90, "seconds")
+    sync_timeout_minutes: Whole = _count("WHATSAPP_SYNC_TIMEOUT_MINUTES", 60, "minutes")
+    history_stall_attempts: Whole = _count("WHATSAPP_HISTORY_STALL_ATTEMPTS", 4, "attempts")
+    include_archived: Flag = _var("WHATSAPP_INCLUDE_ARCHIVED", True, "true or false")
+    # defer | restore | read: see kenny_wa/unread.py
+    unread_chats: Annotated[str, _one_of(UNREAD_POLICIES)] = _choice(
+        "WHATSAPP_UNREAD_CHATS", "defer", UNREAD_POLICIES
+    )
+    unread_defer_hours: Whole = _count("WHATSAPP_UNREAD_DEFER_HOURS", 24, "hours", 0)  # 0: no limit
+    revision_sweep_hours: Whole = _count("WHATSAPP_REVISION_SWEEP_HOURS", 6, "hours (0: every run)", 0)
+    revision_window_hours: Whole = _count("WHATSAPP_REVISION_WINDOW_HOURS", 60, "hours")
+    self_id: Text = _var("WHATSAPP_SELF_ID", "me", _ANY_TEXT, secret=True)
+    state_dir: FsPath = Field(
+        default_factory=_default_dir("state_dir"), alias="KENNY_WA_STATE_DIR", description=_PATH
+    )
+    health_host: Text = _var("KENNY_WA_HEALTH_HOST", "127.0.0.1", _ANY_TEXT)
+    health_port: Whole = _var(
+        "KENNY_WA_HEALTH_PORT", 9109, "a TCP port number between 1 and 65535", gt=0, lt=65536
+    )
+    log_level: Annotated[str, _one_of(LOG_LEVELS, upper=True)] = _choice(
+        "KENNY_WA_LOG_LEVEL", "INFO", LOG_LEVELS
+    )
+    log_format: Annotated[str, _one_of(LOG_FORMATS)] = _choice("KENNY_WA_LOG_FORMAT", "auto", LOG_FORMATS)
+    procrastinate_pg_url: OptionalText = _var(
+        "KENNY_WA_PG_URL", None,
+        "the Procrastinate app's database, for `procrastinate` commands run outside kenny-wa "
+        "(unset: PG_URL, else the embedded PostgreSQL)",
+        secret=True,
+    )
+
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        return self.pg_url is None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Values given in code, then (inside load_settings() only) the variables it reads."""
+        environ = _ENVIRON.get()
+        if environ is None:
+            return (init_settings,)
+        return init_settings, _Variables(settings_cls, environ)
+
+
+class _Variables(PydanticBaseSettingsSource):
+    """Each field's variable, by its exact name, from a mapping (``os.environ`` or a test's)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.environ.get(field.alias or field_name), field.alias or field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, variable, _ = self.get_field_value(field, name)
+            if value is not None:
+                found[variable] = value
+        return found
+
+
+# variable -> the Settings attribute it sets, for every variable kenny-wa reads
+ENVIRONMENT: dict[str, str] = {field.alias or name: name for name, field in Settings.model_fields.items()}
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build Settings from ``env`` (default ``os.environ``); raise ConfigError on a bad value."""
+    """Build Settings from ``env`` (default ``os.environ``), ``overrides`` winning; raise
+    ConfigError on a bad value."""
     env = os.environ if env is None else env
-    sending = env.get("WHATSAPP_ENABLE_SENDING", "false")
+    token = _ENVIRON.set(env)
     try:
-        if _bool(sending):
-            raise SendingRefused()
-    except ValueError:
-        raise ConfigError("WHATSAPP_ENABLE_SENDING", "false (kenny-wa never sends)", sending) from None
-    values: dict[str, Any] = {}
-    for variable, (field, parse, echo) in ENVIRONMENT.items():
-        raw = env.get(variable)
-        if raw is None:
-            continue
-        try:
-            value = parse(raw)
-        except (ValueError, TypeError, Exception) as exc:  # conninfo errors are psycopg types
-            if isinstance(exc, ConfigError):
-                raise
-            raise ConfigError(variable, parse.expected, raw if echo else None) from None  # type: ignore[attr-defined]
-        if value is not None or field in {"agent_contact", "agent_thread_name", "pg_url"}:
-            values[field] = value
-    for field in ("attachments_dir", "profile_dir", "state_dir"):
-        if field not in values:
-            values[field] = _default_dir(field, env)  # HOME/XDG_* of ``env``, not of the process
-    values.update(overrides)
-    return Settings(**values)
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = _config_error(exc, env)
+        if error is None:
+            raise  # no variable's value but the calling code's mistake, e.g. an unknown override
+        raise error from None
+    finally:
+        _ENVIRON.reset(token)
 
 
-# Variables read outside Settings, where they are used
-READ_ELSEWHERE: tuple[tuple[str, str, str], ...] = (
-    ("KENNY_WA_PG_URL", "",
-     "the Procrastinate app's database, for `procrastinate` commands run outside kenny-wa "
-     "(unset: PG_URL, else the embedded PostgreSQL)"),
-)
+def _config_error(exc: ValidationError, env: Mapping[str, str]) -> ConfigError | None:
+    """kenny-wa's one-line error for the first field pydantic refused (fields are validated in
+    the order above): the variable, its expected form and, unless secret, the value as given."""
+    loc = exc.errors()[0]["loc"]
+    field = next((f for name, f in Settings.model_fields.items() if loc and loc[0] in (name, f.alias)), None)
+    if field is None or field.alias is None:
+        return None
+    variable = field.alias
+    secret = isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("secret")
+    return ConfigError(variable, field.description or "", None if secret else env.get(variable))
 
 
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, expected form) for every variable kenny-wa reads: the README's
     settings table and ``kenny-wa settings``."""
     defaults = Settings()
-    rows = [("WHATSAPP_ENABLE_SENDING", "false", "false (true is refused: never sends)")]
-    for variable, (field, parse, _echo) in ENVIRONMENT.items():
-        default = getattr(defaults, field)
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = getattr(defaults, name)
         if isinstance(default, tuple):
             default = "|".join(default)
-        rows.append((variable, "" if default is None else str(default), parse.expected))  # type: ignore[attr-defined]
-    rows.extend(READ_ELSEWHERE)
+        rows.append((field.alias or name, "" if default is None else str(default), field.description or ""))
     return rows

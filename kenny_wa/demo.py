@@ -97,18 +97,19 @@ def run_demo(settings: Settings, scenario: str = "default", *, out: TextIO | Non
     say(f"migrations applied: {len(applied)}")
 
     with ReplicaServer(scenario=scenario, era="p6", seed=1, latency_ms=DEMO_LATENCY_MS) as replica:
-        demo_settings = dataclasses.replace(
-            settings,
-            pg_url=pg_url,
-            web_url=replica.url.rstrip("/"),
-            profile_dir=paths["profile"],
-            attachments_dir=paths["attachments"],
-            # the rate limit protects a real account; the local replica needs none
-            scroll_min_interval_ms=(
-                settings.scroll_min_interval_ms
-                if "WHATSAPP_SCROLL_MIN_INTERVAL_MS" in os.environ
-                else 0
-            ),
+        demo_settings = settings.model_copy(
+            update={
+                "pg_url": pg_url,
+                "web_url": replica.url.rstrip("/"),
+                "profile_dir": paths["profile"],
+                "attachments_dir": paths["attachments"],
+                # the rate limit protects a real account; the local replica needs none
+                "scroll_min_interval_ms": (
+                    settings.scroll_min_interval_ms
+                    if "WHATSAPP_SCROLL_MIN_INTERVAL_MS" in os.environ
+                    else 0
+                ),
+            }
         )
         os.environ.update(settings_environment(demo_settings))
         say(f"replica ({scenario} scenario, DOM era p6) at {replica.url}")

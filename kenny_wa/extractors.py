@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kenny_wa.config import load_settings
 from kenny_wa.errors import ConfigError, KennyWaError
 
 ENV_VAR = "KENNY_WA_EXTRACTOR"
@@ -99,7 +99,7 @@ def resolve_extractor(
     it names nothing registered, importable or callable.
     """
     if spec is None:
-        spec = (os.environ if env is None else env).get(ENV_VAR, "")
+        spec = load_settings(env).extractor or ""
     spec = spec.strip() or (default or "")
     if not spec:
         raise ExtractorNotConfigured()

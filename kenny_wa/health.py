@@ -3,11 +3,13 @@
 Prefect's process worker runs every sync in a fresh process, so nothing is kept in memory
 here: each request reads the per-run records (``sync_runs``) and the state row
 (``sync_state``) from PostgreSQL and renders them. The rendering functions are pure
-(:func:`render_health`, :func:`render_metrics`) and take a :class:`Snapshot`.
+(:func:`render_health`, :func:`metric_families`) and take a :class:`Snapshot`; /metrics is a
+``prometheus_client`` custom collector (:class:`SyncCollector`) in a registry of its own, written
+out by the library's ``generate_latest``.
 
 Healthy (HTTP 200) means all three of:
 
-* PostgreSQL answers ``select 1`` within :data:`PG_TIMEOUT_SECONDS`;
+* PostgreSQL answers the store's ping (``select 1``) within :data:`PG_TIMEOUT_SECONDS`;
 * the WhatsApp session status recorded by the last run is ``logged_in``;
 * the last successful sync (``ok`` or ``partial``) is not older than
   ``3 x WHATSAPP_SYNC_INTERVAL_MINUTES + 10 minutes`` (:func:`stale_after`): two missed
@@ -19,16 +21,21 @@ timestamps and counts only: never message content, chat names or phone numbers.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from kenny_wa import backoff, guards, logs
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import CollectorRegistry
+
+from kenny_wa import backoff, errors, guards, logs
 from kenny_wa.config import Settings
 
 log = logs.get_logger(__name__)
@@ -36,7 +43,7 @@ log = logs.get_logger(__name__)
 PG_TIMEOUT_SECONDS = 3
 STALE_GRACE = dt.timedelta(minutes=10)
 SESSION_STATUSES = ("logged_in", "qr_required", "expired", "conflict", "ui_drift", "unknown")
-PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+PROMETHEUS_CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # generate_latest writes this format
 
 # (exposed counter name, column summed over finished sync_runs, help text)
 COUNTERS: tuple[tuple[str, str, str], ...] = (
@@ -142,115 +149,95 @@ def render_health(
     return (200 if healthy else 503), body
 
 
+class SyncCollector:
+    """The custom ``prometheus_client`` collector: one snapshot per scrape, as metric families.
+
+    Nothing is kept between scrapes (Prefect runs every sync in a fresh process), so the
+    families are built from the database each time rather than from client-side counters.
+    """
+
+    def __init__(self, snapshot_fn: Callable[[], Snapshot], clock: Callable[[], dt.datetime]) -> None:
+        self._snapshot_fn = snapshot_fn
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        yield from metric_families(self._snapshot_fn(), now=self._clock())
+
+
+def metrics_registry(
+    snapshot_fn: Callable[[], Snapshot],
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> CollectorRegistry:
+    """A registry of its own (not the process-global one) holding only :class:`SyncCollector`."""
+    registry = CollectorRegistry(auto_describe=False)  # no describe: registering reads nothing
+    registry.register(SyncCollector(snapshot_fn, clock))
+    return registry
+
+
 def render_metrics(snapshot: Snapshot, *, now: dt.datetime | None = None) -> str:
     """Prometheus text exposition (format 0.0.4) of the snapshot."""
-    now = now or dt.datetime.now(dt.UTC)
-    out: list[str] = []
+    at = now or dt.datetime.now(dt.UTC)
+    return generate_latest(metrics_registry(lambda: snapshot, lambda: at)).decode("utf-8")
+
+
+def metric_families(snapshot: Snapshot, *, now: dt.datetime) -> Iterator[Metric]:
+    """Pure: the metric families of ``snapshot``, in exposition order. Counter names keep their
+    ``_total`` (CounterMetricFamily strips it from the family name and adds it to the samples)."""
     for name, column, help_text in COUNTERS:
-        _family(out, name, "counter", help_text, [({}, snapshot.totals.get(column, 0))])
-    _family(
-        out,
+        yield CounterMetricFamily(name, help_text, value=snapshot.totals.get(column, 0))
+    yield GaugeMetricFamily(
         "whatsapp_sync_cycle_seconds",
-        "gauge",
         "Duration of the last finished sync run in seconds (NaN before the first run).",
-        [({}, snapshot.last_run_seconds if snapshot.last_run_seconds is not None else math.nan)],
+        value=snapshot.last_run_seconds if snapshot.last_run_seconds is not None else math.nan,
     )
-    _family(
-        out,
-        "whatsapp_sync_runs_total",
-        "counter",
-        "Sync runs by status (running = in progress or interrupted).",
-        [({"status": status}, count) for status, count in sorted(snapshot.runs_by_status.items())],
+    runs = CounterMetricFamily(
+        "whatsapp_sync_runs_total", "Sync runs by status (running = in progress or interrupted).",
+        labels=["status"],
     )
-    _family(
-        out,
+    for status, count in sorted(snapshot.runs_by_status.items()):
+        runs.add_metric([status], count)
+    yield runs
+    refused = CounterMetricFamily(
         "whatsapp_sync_chats_refused_total",
-        "counter",
         "Chats whose messages were refused rather than stored (dates ambiguous, a time in the"
         " future, rows out of order), by reason, over finished sync runs.",
-        [({"reason": r}, snapshot.refused_by_reason.get(r, 0)) for r in guards.REFUSAL_REASONS],
+        labels=["reason"],
     )
-    _family(
-        out,
-        "whatsapp_sync_last_success_timestamp_seconds",
-        "gauge",
-        "Unix time of the last successful (ok or partial) sync; 0 when never.",
-        [({}, snapshot.last_success_at.timestamp() if snapshot.last_success_at else 0)],
+    for reason in guards.REFUSAL_REASONS:
+        refused.add_metric([reason], snapshot.refused_by_reason.get(reason, 0))
+    yield refused
+    gauges = (  # name, help, value
+        ("whatsapp_sync_last_success_timestamp_seconds",
+         "Unix time of the last successful (ok or partial) sync; 0 when never.",
+         snapshot.last_success_at.timestamp() if snapshot.last_success_at else 0),
+        ("whatsapp_sync_consecutive_failures", "Failed sync runs since the last success.",
+         snapshot.consecutive_failures),
+        ("whatsapp_sync_backoff_until_timestamp_seconds",
+         "Unix time until which scheduled runs are skipped; 0 when not backing off.",
+         snapshot.backoff_until.timestamp() if snapshot.backoff_until else 0),
+        ("whatsapp_sync_deferred_unread_chats",
+         "Chats left unopened because they show an unread badge (WHATSAPP_UNREAD_CHATS=defer).",
+         snapshot.unread_waiting),
+        ("whatsapp_sync_deferred_unread_oldest_seconds",
+         "How long the longest-waiting deferred chat has waited (0 when none waits).",
+         _age(snapshot.unread_oldest_at, now) or 0),
     )
-    _family(
-        out,
-        "whatsapp_sync_consecutive_failures",
-        "gauge",
-        "Failed sync runs since the last success.",
-        [({}, snapshot.consecutive_failures)],
-    )
-    _family(
-        out,
-        "whatsapp_sync_backoff_until_timestamp_seconds",
-        "gauge",
-        "Unix time until which scheduled runs are skipped; 0 when not backing off.",
-        [({}, snapshot.backoff_until.timestamp() if snapshot.backoff_until else 0)],
-    )
-    _family(
-        out,
-        "whatsapp_sync_deferred_unread_chats",
-        "gauge",
-        "Chats left unopened because they show an unread badge (WHATSAPP_UNREAD_CHATS=defer).",
-        [({}, snapshot.unread_waiting)],
-    )
-    _family(
-        out,
-        "whatsapp_sync_deferred_unread_oldest_seconds",
-        "gauge",
-        "How long the longest-waiting deferred chat has waited (0 when none waits).",
-        [({}, _age(snapshot.unread_oldest_at, now) or 0)],
-    )
+    for name, text, value in gauges:
+        yield GaugeMetricFamily(name, text, value=value)
     session = normalise_session(snapshot.session_status)
-    _family(
-        out,
+    sessions = GaugeMetricFamily(
         "whatsapp_session_status",
-        "gauge",
         "WhatsApp Web session status recorded by the last run (1 for the current one).",
-        [({"status": s}, 1 if s == session else 0) for s in SESSION_STATUSES],
+        labels=["status"],
     )
-    _family(
-        out,
+    for status in SESSION_STATUSES:
+        sessions.add_metric([status], 1 if status == session else 0)
+    yield sessions
+    yield GaugeMetricFamily(
         "whatsapp_postgres_up",
-        "gauge",
         "1 when PostgreSQL answered the readiness query.",
-        [({}, 1 if snapshot.pg_ready else 0)],
+        value=1 if snapshot.pg_ready else 0,
     )
-    return "\n".join(out) + "\n"
-
-
-def _family(
-    out: list[str], name: str, kind: str, help_text: str, samples: Iterable[tuple[Mapping[str, str], float]]
-) -> None:
-    out.append(f"# HELP {name} {help_text}")
-    out.append(f"# TYPE {name} {kind}")
-    for labels, value in samples:
-        label_text = ""
-        if labels:
-            label_text = "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
-        out.append(f"{name}{label_text} {_number(value)}")
-
-
-def _escape(value: str) -> str:
-    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _number(value: float | int | None) -> str:
-    if value is None:
-        return "NaN"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "+Inf" if value > 0 else "-Inf"
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    return str(int(value))
 
 
 def _age(since: dt.datetime | None, now: dt.datetime) -> float | None:
@@ -300,31 +287,27 @@ def snapshot_from_rows(
 
 def read_snapshot(pg_url: str) -> Snapshot:
     """Query PostgreSQL (short timeouts); a database that does not answer gives ``pg_ready=False``."""
-    import psycopg
-    from psycopg.rows import dict_row
-
-    from kenny_wa import errors, store
+    from kenny_wa import store
 
     try:
-        with psycopg.connect(
+        conn = store.connect(
             pg_url,
-            connect_timeout=PG_TIMEOUT_SECONDS,
-            row_factory=dict_row,
             autocommit=True,
+            timeout_seconds=PG_TIMEOUT_SECONDS,
             application_name="kenny-wa-health",
-            options=f"-c statement_timeout={PG_TIMEOUT_SECONDS * 1000}",
-        ) as conn:
-            conn.execute("select 1").fetchone()
+        )
+        with contextlib.closing(conn):
+            store.ping(conn)
             try:
                 state = store.get_sync_state(conn)
                 metrics = store.metrics_snapshot(conn)
                 last_run = store.last_run(conn)
                 waiting = store.unread_waiting(conn)
-            except (errors.DatabaseUnavailable, psycopg.Error):
+            except errors.DatabaseUnavailable:
                 # reachable but not migrated yet (or a query failed): ready, nothing recorded
                 state, metrics, last_run, waiting = None, None, None, None
             return snapshot_from_rows(state, metrics, last_run, pg_ready=True, waiting=waiting)
-    except (psycopg.Error, OSError, errors.DatabaseUnavailable):
+    except (errors.DatabaseUnavailable, OSError):
         return Snapshot(pg_ready=False)
 
 
@@ -337,6 +320,8 @@ def make_handler(
     interval_minutes: int,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> type[BaseHTTPRequestHandler]:
+    registry = metrics_registry(snapshot_fn, clock)
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "kenny-wa-health"
         sys_version = ""
@@ -351,7 +336,7 @@ def make_handler(
                 code, body = render_health(snapshot_fn(), now=clock(), interval_minutes=interval_minutes)
                 self._send(code, "application/json", json.dumps(body).encode())
             elif path == "/metrics":
-                self._send(200, PROMETHEUS_CONTENT_TYPE, render_metrics(snapshot_fn()).encode())
+                self._send(200, PROMETHEUS_CONTENT_TYPE, generate_latest(registry))
             else:
                 self._send(404, "application/json", b'{"error": "not found"}')
 

@@ -32,8 +32,7 @@ def _shared_processors() -> list[structlog.typing.Processor]:
 def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
     """Configure structlog and the ``kenny_wa`` stdlib logger once per process."""
     global _configured
-    stream = stream or sys.stderr
-    json_output = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    json_output = fmt == "json" or (fmt == "auto" and not (stream or sys.stderr).isatty())
     renderer: structlog.typing.Processor
     if json_output:
         renderer = structlog.processors.JSONRenderer()
@@ -68,11 +67,18 @@ def configure(level: str = "INFO", fmt: str = "auto", stream=None) -> None:
 
 
 class _AboveLiveLine:
-    """The handler's stream: a log line clears the live progress line, prints, redraws it."""
+    """The handler's stream: a log line clears the live progress line, prints, redraws it.
 
-    def __init__(self, stream) -> None:
-        self.stream = stream
+    Without an explicit stream it writes to whatever ``sys.stderr`` is at the time (a test
+    harness or a Prefect worker may replace it after logging was configured)."""
+
+    def __init__(self, stream=None) -> None:
+        self._stream = stream
         self.render = None  # () -> str while a progress line is live on this stream
+
+    @property
+    def stream(self):
+        return self._stream or sys.stderr
 
     def write(self, text: str) -> int:
         if self.render is None:

@@ -24,7 +24,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 from procrastinate import exceptions as procrastinate_exceptions
 
 from kenny_wa import errors, guards, jobs, mapping, media, store
@@ -71,7 +70,7 @@ class _Attachment:
 
 
 def save_chat_batch(
-    conn: psycopg.Connection,
+    conn: store.Connection,
     batch: ChatBatch,
     *,
     settings: Settings,
@@ -94,20 +93,16 @@ def save_chat_batch(
     rows = mapping.message_rows(batch.messages, batch.chat, settings)
     result = BatchResult()
     try:
-        with conn.transaction():
+        with store.transaction(conn, rollback=dry_run):
             result = _save(conn, batch, rows, settings=settings, dry_run=dry_run)
             result = dataclasses.replace(result, refused=refused)
-            if dry_run:
-                raise psycopg.Rollback()
-    except psycopg.Error as exc:
-        raise store.db.translate(exc) from None
     except procrastinate_exceptions.ConnectorException:  # a defer failed in the database
         raise errors.DatabaseUnavailable() from None
     return result
 
 
 def _save(
-    conn: psycopg.Connection,
+    conn: store.Connection,
     batch: ChatBatch,
     rows: list[dict[str, Any]],
     *,
@@ -168,7 +163,7 @@ def _save(
     )
 
 
-def retry_since(conn: psycopg.Connection, cutoff: dt.datetime) -> dict[str, dt.datetime]:
+def retry_since(conn: store.Connection, cutoff: dt.datetime) -> dict[str, dt.datetime]:
     """Chat id → its oldest message since ``cutoff`` with an image worth another try: the
     chats a run rereads for their images, independent of their cursors."""
     return store.attachments_to_retry(

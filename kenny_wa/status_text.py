@@ -1,7 +1,8 @@
 """``kenny-wa status`` for a person: a few readable lines, no Python reprs, no ``None``.
 
 Pure: it renders the dict :func:`kenny_wa.store.status_summary` returns (the same one
-``status --json`` prints) and the incomplete chats with their names. The names are for the
+``status --json`` prints), the incomplete chats with their names and the chats deferred for
+their unread badge with their titles. The names are for the
 owner's own terminal: this text is printed, never logged.
 """
 
@@ -25,10 +26,12 @@ def render_status(
     status: Mapping[str, Any],
     incomplete: Sequence[Mapping[str, Any]] = (),
     *,
+    deferred: Sequence[Mapping[str, Any]] = (),
     ref: Callable[[str], str] = lambda chat_id: chat_id,
     now: dt.datetime | None = None,
 ) -> str:
-    """The status lines; ``ref`` maps a chat id to its ref (privacy.refs_for)."""
+    """The status lines; ``deferred`` are the chats waiting for their unread badge
+    (store.deferred_chats); ``ref`` maps a chat id to its ref (privacy.refs_for)."""
     now = now or dt.datetime.now(dt.UTC)
     session = status.get("session_status") or "unknown"
     lines = [f"WhatsApp session: {SESSION_WORDS.get(session, session)}"]
@@ -52,7 +55,18 @@ def render_status(
         width = max(len(c["name"]) for c in incomplete)
         for chat in incomplete:
             lines.append(f"  {chat['name'].ljust(width)}  {chat['reason']}  {ref(chat['chat_id'])}")
+    if deferred:
+        lines.append(f"waiting until their unread badge goes ({len(deferred)}; names shown on this terminal only):")
+        names = [_deferred_name(c) for c in deferred]
+        width = max(len(n) for n in names)
+        for name, chat in zip(names, deferred, strict=True):
+            since = _when(chat.get("deferred_since"), now, "unknown time")
+            lines.append(f"  {name.ljust(width)}  since {since}  {ref(chat['chat_id'])}")
     return "\n".join(lines)
+
+
+def _deferred_name(chat: Mapping[str, Any]) -> str:
+    return chat.get("title") or chat["chat_id"]  # no title: remembered before kenny-wa kept them
 
 
 def _run(run: Mapping[str, Any] | None, now: dt.datetime) -> str:

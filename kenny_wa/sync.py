@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
-
 from kenny_wa import errors, logs, persist, privacy, store
 from kenny_wa.config import Settings
 from kenny_wa.summary import SyncSummary
@@ -92,7 +90,7 @@ def run_sync(
 
 
 def _run_locked(
-    conn: psycopg.Connection,
+    conn: store.Connection,
     settings: Settings,
     summary: SyncSummary,
     progress: Progress,
@@ -117,7 +115,7 @@ def _run_locked(
         remembered = store.get_read_state(conn)
         rereads = _rereads(conn, settings, now)
         summary.sweep = rereads.sweep_since is not None
-        _commit(conn)
+        store.commit(conn)
         summary.run_id = run_id
         journal = _Journal(conn, dry_run)
         with launch.browser_session(settings) as page:
@@ -142,8 +140,8 @@ def _run_locked(
             for chat_id, reason in tracker.still_partial:  # not reopened: a known limit, reported before
                 summary.add_limited(chat_ref(chat_id), reason)
     except errors.KennyWaError as exc:
-        with contextlib.suppress(psycopg.Error):  # the connection may be the casualty
-            conn.rollback()
+        with contextlib.suppress(errors.DatabaseUnavailable):  # the connection may be the casualty
+            store.rollback(conn)
         summary.fail(exc)
         log.warning("sync_failed", kind=exc.status, chats_synced=summary.chats_synced)
         if isinstance(exc, errors.SessionExpired) and on_session_expired is not None:
@@ -154,7 +152,8 @@ def _run_locked(
     summary.seconds = round(time.monotonic() - started, 3)
     if run_id is not None:
         try:
-            store.record_deferred(conn, tracker.deferred, now=now, settle=tracker.listed_all)
+            store.record_deferred(conn, tracker.deferred, now=now, settle=tracker.listed_all,
+                                  titles=tracker.deferred_titles)
             _record(conn, settings, summary, run_id, newest_seen, now)
         except errors.DatabaseUnavailable as exc:  # the run cannot be recorded: say so
             if summary.status in ("ok", "partial"):
@@ -165,18 +164,18 @@ def _run_locked(
 class _Journal:
     """The scrape's read-state journal in the database, committed at once (a dry run: none)."""
 
-    def __init__(self, conn: psycopg.Connection, dry_run: bool) -> None:
+    def __init__(self, conn: store.Connection, dry_run: bool) -> None:
         self.conn, self.dry_run = conn, dry_run
 
     def opening(self, chat_id: str) -> None:
         if not self.dry_run:
             store.note_restore_pending(self.conn, chat_id)
-            _commit(self.conn)
+            store.commit(self.conn)
 
     def restored(self, chat_id: str) -> None:
         if not self.dry_run:
             store.note_restored(self.conn, chat_id)
-            _commit(self.conn)
+            store.commit(self.conn)
 
 
 def _count_read_state(summary: SyncSummary, tracker, chat_ref: Callable[[str], str] | None) -> None:
@@ -276,11 +275,4 @@ def _record(conn, settings: Settings, summary: SyncSummary, run_id, newest_seen,
     )
     if success and summary.sweep:  # every chat of the window was read (some maybe partial)
         store.record_sweep(conn, now)
-    _commit(conn)
-
-
-def _commit(conn) -> None:
-    try:
-        conn.commit()
-    except psycopg.Error as exc:
-        raise store.db.translate(exc) from None
+    store.commit(conn)

@@ -53,6 +53,7 @@ class ScrapeProgress:
     images_fetched: int = 0
     chats_archived: int = 0  # of chats_total, found in the Archived view
     deferred: list[str] = dataclasses.field(default_factory=list)  # badged chats left unopened
+    deferred_titles: dict[str, str] = dataclasses.field(default_factory=dict)  # their list titles
     restored: int = 0  # chats marked unread again after reading
     restore_failed: int = 0  # chats read whose "Mark as unread" did not take (retried next run)
     listed_all: bool = False  # every view was walked to its end (deferrals can be settled)
@@ -296,6 +297,7 @@ class _Walk:
         decision = unread.decide(badged=row.badged, settings=settings, remembered=remembered, now=self.now)
         if decision == unread.DEFER:
             progress.deferred.append(chat_id)
+            progress.deferred_titles[chat_id] = row.chat.title
             log.info("chat_deferred_unread", chat_index=index)
             return None
         if not checked:

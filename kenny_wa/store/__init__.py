@@ -1,8 +1,10 @@
 """kenny-wa's database side: the only package that speaks SQL.
 
 Callers use this facade (``from kenny_wa import store``) and never see psycopg errors: every
-function translates them into ``errors.DatabaseUnavailable`` with a fixed message. The SQL
-itself lives in ``queries.sql`` (named queries) and in the numbered migrations of ``sql/``.
+function translates them into ``errors.DatabaseUnavailable`` with a fixed message, and
+transactions go through :func:`transaction` / :func:`commit` / :func:`rollback`. Outside the
+store (and the job outbox) nothing imports psycopg; type hints use :data:`Connection`. The SQL
+itself lives in ``queries.sql`` (named queries) and in the numbered migrations of ``store/sql/``.
 """
 
 from __future__ import annotations
@@ -18,20 +20,24 @@ from kenny_wa.store.attachments import (
     insert_extraction,
     mark_extraction_status,
     upsert_attachment,
-    waiting_queueing_locks,
 )
 from kenny_wa.store.chats import incomplete_chats, known_chat_ids
 from kenny_wa.store.db import (
+    Connection,
+    commit,
     connect,
     ping,
     profile_lock,
     release_profile_lock,
+    rollback,
+    transaction,
     try_profile_lock,
 )
 from kenny_wa.store.embedded import resolve_pg_url
 from kenny_wa.store.messages import UpsertCounts, set_has_attachments, upsert_messages
 from kenny_wa.store.migrations import MigrationChanged, migrate
 from kenny_wa.store.readstate import (
+    deferred_chats,
     get_read_state,
     note_restore_pending,
     note_restored,
@@ -57,6 +63,7 @@ from kenny_wa.store.text import clean_json, clean_text
 
 __all__ = [
     "AttachmentWrite",
+    "Connection",
     "Cursor",
     "MigrationChanged",
     "UpsertCounts",
@@ -67,6 +74,7 @@ __all__ = [
     "checksum_lock",
     "clean_json",
     "clean_text",
+    "commit",
     "connect",
     "count_retry",
     "extraction_for_checksum",
@@ -87,17 +95,19 @@ __all__ = [
     "ping",
     "profile_lock",
     "record_deferred",
+    "deferred_chats",
     "record_paired",
     "record_sweep",
     "record_sync_state",
     "release_profile_lock",
     "resolve_pg_url",
+    "rollback",
     "set_has_attachments",
     "start_run",
     "status_summary",
+    "transaction",
     "try_profile_lock",
     "unread_waiting",
     "upsert_attachment",
     "upsert_messages",
-    "waiting_queueing_locks",
 ]

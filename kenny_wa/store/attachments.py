@@ -188,13 +188,3 @@ def checksum_lock(conn: psycopg.Connection, checksum: str) -> Iterator[None]:
             conn.rollback()
             db.cursor(conn).execute(QUERIES["checksum_unlock"], {"checksum": checksum})
             conn.commit()
-
-
-def waiting_queueing_locks(conn: psycopg.Connection, locks: list[str]) -> set[str]:
-    """The subset of ``locks`` that already has a Procrastinate job waiting (status todo).
-
-    Not behind ``db.boundary``: the caller defers inside its own transaction and translates
-    driver errors itself.
-    """
-    rows = db.cursor(conn).execute(QUERIES["jobs_waiting_locks"], {"locks": locks}).fetchall()
-    return {row["queueing_lock"] for row in rows}

@@ -1,8 +1,10 @@
-"""Connections, the driver-error boundary and the per-profile lock.
+"""Connections, transactions, the driver-error boundary and the per-profile lock.
 
 Every public store function runs under :func:`boundary`, which turns psycopg errors into
 ``errors.DatabaseUnavailable`` with a fixed message (the SQLSTATE at most). Driver messages can
-quote row values or the connection target, so they are never chained into the error.
+quote row values or the connection target, so they are never chained into the error. Callers
+outside the store open, commit and roll back through :func:`connect`, :func:`transaction`,
+:func:`commit` and :func:`rollback`, so they only ever catch kenny-wa's errors.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
@@ -25,6 +27,9 @@ R = TypeVar("R")
 
 CONNECT_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "kenny-wa"
+
+# What store functions take; callers name it as ``store.Connection`` and never import psycopg.
+Connection: TypeAlias = psycopg.Connection[Any]
 
 
 # libpq reports a server's refusal at connect time as text only (no SQLSTATE): these say
@@ -94,19 +99,61 @@ def cursor(conn: psycopg.Connection) -> psycopg.Cursor[dict]:
 
 
 @boundary
-def connect(settings_or_url: Settings | str, *, autocommit: bool = False) -> psycopg.Connection:
+def connect(
+    settings_or_url: Settings | str,
+    *,
+    autocommit: bool = False,
+    timeout_seconds: int | None = None,
+    application_name: str = APPLICATION_NAME,
+) -> Connection:
     """Open a connection (dict rows) to kenny-wa's database.
 
+    ``timeout_seconds`` bounds both the connect and every statement (readiness probes);
+    without it the connect waits :data:`CONNECT_TIMEOUT_SECONDS` and statements are unbounded.
     Raises ``errors.DatabaseUnavailable`` with a fixed message when the server cannot be
     reached; the message never contains the URL or a password.
     """
+    options: dict[str, str] = {}
+    if timeout_seconds is not None:
+        options["options"] = f"-c statement_timeout={timeout_seconds * 1000}"
     return psycopg.connect(
         url_of(settings_or_url),
         autocommit=autocommit,
         row_factory=dict_row,
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        application_name=APPLICATION_NAME,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds,
+        application_name=application_name,
+        **options,
     )
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection, *, rollback: bool = False) -> Iterator[None]:
+    """One transaction on ``conn`` (a savepoint when one is already open: the caller's commit
+    decides), committed when the block ends and rolled back when it raises.
+
+    With ``rollback`` the block's changes are undone even when it succeeds (a dry run). Driver
+    errors, from the block or from the commit, become ``errors.DatabaseUnavailable``; any other
+    exception passes through unchanged after the rollback.
+    """
+    try:
+        with conn.transaction() as tx:
+            yield
+            if rollback:
+                raise psycopg.Rollback(tx)
+    except psycopg.Error as exc:
+        raise translate(exc) from None
+
+
+@boundary
+def commit(conn: Connection) -> None:
+    """Commit ``conn``'s open transaction."""
+    conn.commit()
+
+
+@boundary
+def rollback(conn: Connection) -> None:
+    """Roll back ``conn``'s open transaction (it may fail when the connection is the casualty)."""
+    conn.rollback()
 
 
 @boundary

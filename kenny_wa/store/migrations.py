@@ -1,12 +1,12 @@
 """`kenny-wa migrate`: apply the numbered SQL migrations, then Procrastinate's schema, once.
 
-Migrations are ``NNNN_name.sql`` files in ``sql/`` (shipped in the wheel as
-``kenny_wa/_sql``). Each pending one is applied in its own transaction together with its
-record in ``kenny_wa_migrations``, under a transaction-level advisory lock so concurrent runs
-queue up instead of racing. The checksum of every applied file is verified: an edited applied
-migration stops the run. Procrastinate's schema (``procrastinate schema --apply`` is not
-idempotent) is installed as the pseudo-migration ``procrastinate`` when ``procrastinate_jobs``
-does not exist yet.
+Migrations are ``NNNN_name.sql`` files in the package folder ``kenny_wa/store/sql/``, read
+through ``importlib.resources`` (as Procrastinate keeps its own). Each pending one is applied
+in its own transaction together with its record in ``kenny_wa_migrations``, under a
+transaction-level advisory lock so concurrent runs queue up instead of racing. The checksum of
+every applied file is verified: an edited applied migration stops the run. Procrastinate's
+schema (``procrastinate schema --apply`` is not idempotent) is installed as the
+pseudo-migration ``procrastinate`` unless ``kenny_wa.jobs.schema_present`` finds it already there.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import hashlib
 import importlib.resources
 import re
 from importlib.abc import Traversable
-from pathlib import Path
 
 import psycopg
 from procrastinate import schema as procrastinate_schema
@@ -57,11 +56,8 @@ class Migration:
 
 
 def migrations_dir() -> Traversable:
-    """The migrations folder: ``kenny_wa/_sql`` when installed, else ``<repo>/sql``."""
-    packaged = importlib.resources.files("kenny_wa") / "_sql"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "sql"
+    """The packaged migrations folder, ``kenny_wa/store/sql`` (installed or in a checkout alike)."""
+    return importlib.resources.files("kenny_wa.store") / "sql"
 
 
 def discover(folder: Traversable | None = None) -> list[Migration]:
@@ -103,10 +99,10 @@ def migrate(conn: psycopg.Connection, migrations: list[Migration] | None = None)
     with conn.transaction():
         recorded = _lock_and_bootstrap(conn)
         if PROCRASTINATE_VERSION not in recorded:
-            cur = db.cursor(conn)
-            present = cur.execute(QUERIES["procrastinate_schema_present"]).fetchone()
+            from kenny_wa import jobs  # local: kenny_wa.jobs imports the store
+
             schema = procrastinate_schema.SchemaManager.get_schema()
-            if not (present and present["present"]):
+            if not jobs.schema_present(conn):
                 conn.execute(schema)
             checksum = hashlib.sha256(schema.encode("utf-8")).hexdigest()
             _record(conn, PROCRASTINATE_VERSION, "procrastinate schema", checksum)

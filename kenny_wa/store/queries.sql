@@ -27,10 +27,6 @@ SELECT version, name, checksum FROM kenny_wa_migrations ORDER BY version;
 INSERT INTO kenny_wa_migrations (version, name, checksum)
 VALUES (%(version)s, %(name)s, %(checksum)s);
 
--- procrastinate_schema_present --
--- Whether Procrastinate's schema is already installed in the current search_path.
-SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present;
-
 -- message_stage_exists --
 -- Whether this session already has the staging table for message upserts.
 SELECT to_regclass('pg_temp.kenny_wa_stage_messages') IS NOT NULL AS present;
@@ -331,11 +327,14 @@ WHERE id = %(run_id)s;
 SELECT chat_id, deferred_since, restore_pending_since FROM chat_unread WHERE source = %(source)s;
 
 -- unread_defer --
--- These chats were left unopened for their badge: remember since when (the first time only).
-INSERT INTO chat_unread AS u (source, chat_id, deferred_since)
-SELECT %(source)s, id, %(now)s FROM unnest(%(chat_ids)s::text[]) AS id
+-- These chats were left unopened for their badge: remember since when (the first time only)
+-- and the title the list showed.
+INSERT INTO chat_unread AS u (source, chat_id, deferred_since, title)
+SELECT %(source)s, d.id, %(now)s, d.title
+FROM unnest(%(chat_ids)s::text[], %(titles)s::text[]) AS d (id, title)
 ON CONFLICT (source, chat_id) DO UPDATE SET
-    deferred_since = coalesce(u.deferred_since, excluded.deferred_since);
+    deferred_since = coalesce(u.deferred_since, excluded.deferred_since),
+    title = coalesce(excluded.title, u.title);
 
 -- unread_settle --
 -- After a run that walked every view: chats not deferred by it wait no longer.
@@ -358,6 +357,13 @@ ON CONFLICT (source, chat_id) DO UPDATE SET
 -- The chat shows unread again: nothing pending for it any more.
 UPDATE chat_unread SET restore_pending_since = NULL
 WHERE source = %(source)s AND chat_id = %(chat_id)s;
+
+-- status_deferred_chats --
+-- The chats waiting for their unread badge to go, longest-waiting first, with their titles
+-- (for the owner's own terminal; never logged).
+SELECT chat_id, title, deferred_since FROM chat_unread
+WHERE source = %(source)s AND deferred_since IS NOT NULL
+ORDER BY deferred_since, chat_id;
 
 -- unread_waiting --
 -- How many chats wait for their badge to go, and since when the oldest waits.
@@ -423,11 +429,6 @@ SELECT
 SELECT status, count(*) AS n FROM attachments WHERE source = %(platform)s
 GROUP BY status ORDER BY status;
 
--- status_jobs --
--- Procrastinate jobs by queue and status.
-SELECT queue_name, status::text AS status, count(*) AS n
-FROM procrastinate_jobs GROUP BY queue_name, status ORDER BY queue_name, status;
-
 -- status_last_run --
 -- The latest run record.
 SELECT id, started_at, finished_at, status, error_kind, complete, dry_run, chats_synced,
@@ -482,11 +483,6 @@ SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = %(name)s) AS present;
 -- Create a database (the name is bound with psycopg.sql.Identifier by the caller).
 CREATE DATABASE {name};
 
--- jobs_waiting_locks --
--- Which of these Procrastinate queueing locks already have a job waiting (status todo).
-SELECT queueing_lock FROM procrastinate_jobs
-WHERE status = 'todo' AND queueing_lock = ANY(%(locks)s);
-
 -- status_incomplete_chats --
 -- Chats whose last sync did not reach the cutoff, newest activity first, with what the owner's
 -- own terminal may show as their name: the one recipient of a 1:1 chat's outgoing rows (the
@@ -504,7 +500,10 @@ WHERE c.source = %(source)s AND c.complete IS FALSE
 ORDER BY c.last_activity DESC NULLS LAST, c.chat_id;
 
 -- status_chat_ids --
--- Every chat id kenny-wa knows (cursors and stored messages), to resolve a chat ref locally.
+-- Every chat id kenny-wa knows (cursors, stored messages, deferred chats), to resolve a chat
+-- ref locally.
 SELECT chat_id FROM chat_cursors WHERE source = %(source)s
 UNION
-SELECT DISTINCT thread_external_id FROM messages WHERE platform = %(source)s;
+SELECT DISTINCT thread_external_id FROM messages WHERE platform = %(source)s
+UNION
+SELECT chat_id FROM chat_unread WHERE source = %(source)s;

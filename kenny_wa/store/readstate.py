@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import psycopg
@@ -29,13 +29,17 @@ def record_deferred(
     *,
     now: dt.datetime,
     settle: bool,
+    titles: Mapping[str, str] | None = None,
     source: str = SOURCE,
 ) -> None:
-    """Remember the chats a run deferred (since ``now`` unless already waiting); with
-    ``settle`` (the run walked every view) the chats it did not defer wait no longer."""
+    """Remember the chats a run deferred (since ``now`` unless already waiting) and the titles
+    the list showed; with ``settle`` (the run walked every view) the chats it did not defer
+    wait no longer."""
+    chat_ids = list(chat_ids)
     ids = [clean_text(c) for c in chat_ids]
+    names = [clean_text(t) if (t := (titles or {}).get(c)) else None for c in chat_ids]
     cur = db.cursor(conn)
-    cur.execute(QUERIES["unread_defer"], {"source": source, "chat_ids": ids, "now": now})
+    cur.execute(QUERIES["unread_defer"], {"source": source, "chat_ids": ids, "titles": names, "now": now})
     if settle:
         cur.execute(QUERIES["unread_settle"], {"source": source, "chat_ids": ids})
         cur.execute(QUERIES["unread_prune"], {"source": source})
@@ -59,3 +63,11 @@ def unread_waiting(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
     """``{"chats": n, "oldest": datetime | None}``: chats deferred for their badge."""
     row = db.cursor(conn).execute(QUERIES["unread_waiting"], {"source": source}).fetchone() or {}
     return {"chats": int(row.get("chats") or 0), "oldest": row.get("oldest")}
+
+
+@db.boundary
+def deferred_chats(conn: psycopg.Connection, source: str = SOURCE) -> list[dict[str, Any]]:
+    """The chats waiting for their badge: chat_id, title (None before migration 0006's first
+    run), deferred_since; for the owner's own terminal, never for logs."""
+    rows = db.cursor(conn).execute(QUERIES["status_deferred_chats"], {"source": source}).fetchall()
+    return [dict(r) for r in rows]

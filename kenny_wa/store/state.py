@@ -204,16 +204,13 @@ def last_run(conn: psycopg.Connection) -> dict[str, Any] | None:
 @db.boundary
 def status_summary(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, Any]:
     """What `kenny-wa status` shows, JSON-ready (datetimes as ISO strings): session status,
-    last successful sync, backoff, the latest run, row counts, attachments by status and
-    Procrastinate jobs by queue and status."""
+    last successful sync, backoff, the latest run, row counts and attachments by status (the
+    jobs by queue and status come from ``kenny_wa.jobs.queue_counts``)."""
     cur = db.cursor(conn)
     state = get_sync_state.__wrapped__(conn, source) or {}  # type: ignore[attr-defined]
     counts = cur.execute(QUERIES["status_row_counts"], {"platform": source}).fetchone() or {}
     by_status = cur.execute(QUERIES["status_attachments_by_status"], {"platform": source})
     attachments = {r["status"]: r["n"] for r in by_status.fetchall()}
-    jobs: dict[str, dict[str, int]] = {}
-    for r in cur.execute(QUERIES["status_jobs"]).fetchall():
-        jobs.setdefault(r["queue_name"], {})[r["status"]] = r["n"]
     latest = last_run.__wrapped__(conn)  # type: ignore[attr-defined]
     return _jsonable(
         {
@@ -227,7 +224,6 @@ def status_summary(conn: psycopg.Connection, source: str = SOURCE) -> dict[str, 
             "last_run": latest,
             "rows": dict(counts),
             "attachments_by_status": attachments,
-            "jobs": jobs,
         }
     )
 

@@ -38,6 +38,7 @@ def test_unpaired_profile_needs_qr(pw, replica, tmp_path):
         assert auth.detect_state(page) in (AuthState.QR, AuthState.QR_IDLE)
 
 
+@pytest.mark.slow
 def test_pair_then_main_and_expired_later(pw, replica, tmp_path):
     settings = settings_for(replica, tmp_path)
     with launch.browser_session(settings, playwright=pw) as page:
@@ -53,6 +54,7 @@ def test_pair_then_main_and_expired_later(pw, replica, tmp_path):
         assert not isinstance(info.value, errors.QrRequired)
 
 
+@pytest.mark.slow
 def test_session_persists_across_launches(pw, replica, tmp_path):
     settings = settings_for(replica, tmp_path)
     with launch.browser_session(settings, playwright=pw) as page:
@@ -89,6 +91,7 @@ def test_same_profile_twice_is_refused(pw, replica, tmp_path):
     assert "profile" in str(info.value).lower()
 
 
+@pytest.mark.slow
 def test_unknown_page_is_ui_drift_with_clean_diagnostics(pw, replica, tmp_path):
     settings = settings_for(replica, tmp_path, WHATSAPP_PAGE_TIMEOUT_SECONDS="2")
     truth = replica.ground_truth()
@@ -178,6 +181,7 @@ def test_login_command_marks_an_expired_session_logged_in_again(replica, tmp_pat
     assert state["consecutive_failures"] == 1  # only the session changed; the next run records itself
 
 
+@pytest.mark.slow
 def test_login_times_out(pw, replica, tmp_path):
     settings = settings_for(replica, tmp_path)
     png = tmp_path / "state" / "qr.png"

@@ -335,6 +335,7 @@ def test_one_row_json_record_has_null_time() -> None:
     assert record["ts"] is None and record["kind"] == "voice" and record["is_outgoing"] is False
 
 
+@pytest.mark.slow
 def test_unrecognisable_rows_are_drift_but_one_recognisable_row_is_enough() -> None:
     with pytest.raises(errors.UiDrift):
         saved('<div data-id="X1"><p>hello</p></div>', "en-US", "UTC")

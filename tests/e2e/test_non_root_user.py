@@ -56,6 +56,7 @@ def replica():
         yield server
 
 
+@pytest.mark.slow
 def test_login_with_default_folders_reaches_the_qr_as_a_normal_user(user, replica, db_url):
     home = Path(user.pw_dir)
     done = _as_user(

@@ -65,6 +65,7 @@ def test_unreachable_page_has_its_own_status_and_exit_code(tmp_path, db_url):
     assert "private-path" not in done.stderr + done.stdout  # the host, nothing else of the URL
 
 
+@pytest.mark.slow
 def test_refused_connection_names_host_and_port(tmp_path, db_url):
     _chromium_or_skip()
     import socket
@@ -98,6 +99,7 @@ def test_an_unmigrated_database_says_to_migrate(tmp_path, empty_db_url):
     assert "run `kenny-wa migrate` first" in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 def test_login_on_an_unmigrated_database_migrates_first(tmp_path, empty_db_url):
     _chromium_or_skip()
     from kenny_wa.replica import ReplicaServer

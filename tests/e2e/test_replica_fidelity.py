@@ -93,6 +93,7 @@ def coverage_chat(gt):
 
 
 # --- chat list --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_chat_list_virtualised_with_fiber_ids(browser, era_server):
     era = era_server.era
     gt = era_server.ground_truth()
@@ -224,6 +225,7 @@ LOCALES = {
 }
 
 
+@pytest.mark.slow
 def test_pre_plain_text_per_locale(browser, auth_server):
     gt = auth_server.ground_truth()
     chat = next(c for c in gt["chats"] if not c["archived"])
@@ -252,6 +254,7 @@ def test_pre_plain_text_per_locale(browser, auth_server):
         page.context.close()
 
 
+@pytest.mark.slow
 def test_history_chunks_virtualisation_and_phone_prompt(browser, auth_server):
     auth_server.settings(latency_ms=250, chunk_size=4)
     try:

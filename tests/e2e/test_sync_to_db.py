@@ -90,6 +90,13 @@ def test_default_scenario_lands_in_postgres_exactly(tmp_path, db_url):
                 "join messages m on m.id = a.message_id where a.status = 'stored'"
             ).fetchall()
         assert stored, "the default scenario has images; none was stored"
+        # the summary counts what was written: every row new, every stored image saved once
+        assert (first["inserted"], first["updated"]) == (len(rows), 0), first
+        assert first["upserts"] == len(rows) and first["messages_fetched"] >= len(rows), first
+        with connect(db_url) as conn:
+            failed = conn.execute("select count(*) as n from attachments where status = 'failed'").fetchone()
+        assert (first["attachments_saved"], first["attachments_failed"]) == (len(stored), failed["n"]), first
+        assert first["chats_synced"] == first["chats_opened"] > 0, first
         root = r.attachments.resolve()
         for att in stored:
             path = Path(att["file_path"]).resolve()
@@ -106,6 +113,7 @@ def test_default_scenario_lands_in_postgres_exactly(tmp_path, db_url):
         second = _ok(r.sync(), truth)
         assert second["inserted"] == 0 and second["updated"] == 0, second
         assert second["chats_opened"] == 0, second
+        assert (second["messages_fetched"], second["upserts"], second["unchanged"]) == (0, 0, 0), second
         assert not r.replica.stats()["opens"]
 
         # two live arrivals, the incoming one read on the phone (else its badge defers it):
@@ -120,6 +128,9 @@ def test_default_scenario_lands_in_postgres_exactly(tmp_path, db_url):
         assert third["chats_opened"] == 2, third
         assert set(r.replica.stats()["opens"]) == {a["thread_external_id"], b["thread_external_id"]}
         assert third["inserted"] == 2 and third["updated"] == 0, third
+        assert third["upserts"] == 2 and third["chats_synced"] == 2, third
+        # the rest of the two chats' windows was read again and found as stored
+        assert third["unchanged"] == third["messages_fetched"] - 2 > 0, third
         ids = {r_["external_id"] for r_ in stored_rows(db_url)}
         assert {new_in["external_id"], new_out["external_id"]} <= ids
         assert_db_matches_truth(db_url, r.replica.ground_truth(), cutoff_for())

@@ -20,7 +20,7 @@ import pytest
 
 from tests.faults.faulthelpers import base_env, rig
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PROGRESS = re.compile(
     r"^  chats (\d+)/(\d+) · messages \d+ · images \d+ · \d+:\d\d(:\d\d)? elapsed(, ETA \d+:\d\d(:\d\d)?)?$"

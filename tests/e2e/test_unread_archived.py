@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 FAULTS = Path(__file__).resolve().parent.parent / "faults"
 if str(FAULTS) not in sys.path:
@@ -35,7 +36,7 @@ from faulthelpers import (  # noqa: E402
     wait_for,
 )
 
-from kenny_wa import health  # noqa: E402
+from kenny_wa import health, store  # noqa: E402
 from kenny_wa.replica import ground_truth  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -98,6 +99,9 @@ def test_defaults_defer_badged_chats_and_read_them_once_read_on_the_phone(tmp_pa
         assert first["deferred_unread"] == len(badged) == len(first["deferred_chats"])
         assert not set(first["deferred_chats"]) & badged  # chat references, not chat ids
         assert r.replica.interactions() == []
+        with store.connect(db_url) as conn:  # `kenny-wa status` names them by the list's titles
+            titles = {c["chat_id"]: c["title"] for c in store.deferred_chats(conn)}
+        assert titles == {jid: _chat(truth, jid)["title"] for jid in badged}
 
         # /health and /metrics: how many chats wait, and since when the oldest does
         snapshot = health.read_snapshot(as_url(db_url))
@@ -106,8 +110,9 @@ def test_defaults_defer_badged_chats_and_read_them_once_read_on_the_phone(tmp_pa
         _code, body = health.render_health(snapshot, now=now, interval_minutes=10)
         assert body["deferred_unread"]["chats"] == len(badged)
         assert body["deferred_unread"]["oldest_age_seconds"] >= 0
-        metrics = health.render_metrics(snapshot, now=now)
-        assert f"whatsapp_sync_deferred_unread_chats {len(badged)}" in metrics
+        text = health.render_metrics(snapshot, now=now)
+        metrics = {f.name: f for f in text_string_to_metric_families(text)}
+        assert metrics["whatsapp_sync_deferred_unread_chats"].samples[0].value == len(badged)
 
         # the person reads everything on the phone: the next run stores the rest, still no receipt
         assert r.replica.phone_read(None) == len(badged)

@@ -241,6 +241,7 @@ MALFORMED = [
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_extract_html_survives_malformed_pre_plain_text(tmp_path):
     from kenny_wa.browser import offline
 

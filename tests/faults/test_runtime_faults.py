@@ -92,9 +92,12 @@ def test_postgres_stopped_mid_run_fails_clearly_then_next_run_completes(tmp_path
         summary = json.loads(lines[-1])
         assert summary["status"] == "error" and summary["error_kind"] == "db_unavailable", summary
         assert summary["error_message"].startswith("PostgreSQL")  # fixed text, no detail
-        from pgserver import postgres_server  # forget the stopped instance, then start again
+        import pgserver
 
-        postgres_server.PostgresServer._instances.pop(pgdata.resolve(), None)
+        # pgserver keeps one handle per data folder: release this process's handle on the
+        # stopped server (cleanup_mode=None: nothing is stopped or deleted) so the next start
+        # starts PostgreSQL again instead of reusing the handle
+        pgserver.get_server(pgdata, cleanup_mode=None).cleanup()
         assert embedded.start(pgdata, database="faults") == url
         assert_cursors_behind_rows(url, truth, cutoff_for())
         again = r.sync()
@@ -193,7 +196,6 @@ def test_chromium_stopped_mid_run_ends_page_timeout_within_twice_the_page_timeou
         url = as_url(db_url)
         proc = r.start()
         victims = _signal_chromium_once_a_chat_is_committed(proc, url, signal.SIGSTOP)
-        stopped_at = time.monotonic()
         assert any(_state(pid) == "T" for pid in victims), "Chromium did not stop"
         rows_when_stopped = _rows_now(url)
         try:
@@ -205,13 +207,11 @@ def test_chromium_stopped_mid_run_ends_page_timeout_within_twice_the_page_timeou
                     os.kill(pid, signal.SIGKILL)
             proc.communicate()
             raise AssertionError("the run still waits on a stopped browser after 2x the page timeout") from None
-        took = time.monotonic() - stopped_at
         import json
 
         summary = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
         assert proc.returncode == errors.PageTimeout.exit_code, (proc.returncode, summary, err[-1500:])
         assert summary["status"] == "error" and summary["error_kind"] == "page_timeout", summary
-        assert took < 2 * STOPPED_PAGE_TIMEOUT_S
         assert "Traceback" not in err
         # the stopped browser was killed, not left behind stopped
         assert all(_state(pid) in (None, "Z") for pid in victims), [_state(p) for p in victims]
@@ -309,8 +309,8 @@ def test_history_that_never_arrives_marks_that_chat_stalled(tmp_path, db_url):
     with rig("faults-small", tmp_path, db_url) as r:
         ana = next(c for c in r.replica.ground_truth()["chats"] if c["title"] == "Ana Costa")
         r.replica.settings(chunk_size=4, stall_chats=[ana["thread_external_id"]], stall_ms=60_000)
-        started = time.monotonic()
-        res = r.sync(timeout=150)
+        # the run gives up on the stalled chat: the wait's timeout bounds it (not a speed check)
+        res = r.sync(timeout=120)
         summary = res.summary
         assert res.code == errors.PartialSync.exit_code, summary
         assert summary["status"] == "partial"
@@ -318,7 +318,6 @@ def test_history_that_never_arrives_marks_that_chat_stalled(tmp_path, db_url):
         assert reasons == {"stalled"}, summary["partial_chats"]
         assert len(summary["partial_chats"]) == 1
         assert summary["chats_synced"] == 4
-        assert time.monotonic() - started < 120
         with connect(as_url(db_url)) as conn:
             cur = conn.execute("select complete, partial_reason from chat_cursors where chat_id = %s",
                                (ana["thread_external_id"],)).fetchone()

@@ -26,7 +26,7 @@ def test_embedded_postgres_starts_is_reused_and_migrates():
         assert stat.S_IMODE(pgdata.stat().st_mode) == 0o700
         assert store.resolve_pg_url(settings) == url  # same server, same database
         with store.connect(url, autocommit=True) as conn:
-            assert store.migrate(conn) == ["0001", "0002", "0003", "0004", "0005", "procrastinate"]
+            assert store.migrate(conn) == ["0001", "0002", "0003", "0004", "0005", "0006", "procrastinate"]
             assert store.migrate(conn) == []
             assert conn.execute("SELECT current_database() AS db").fetchone()["db"] == "kenny"
         with store.connect(settings) as conn:  # Settings resolve to the same server

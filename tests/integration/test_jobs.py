@@ -149,20 +149,17 @@ def test_same_attachment_twice_gives_one_job_and_the_transaction_survives(jobs_d
     ]
 
 
-def test_lost_race_falls_back_to_savepoints(jobs_db, tmp_path, monkeypatch):
-    """When the pre-check misses a waiting job, the batch fails inside a savepoint and the
-    ids are deferred one by one; the caller's transaction is unharmed."""
+def test_waiting_ids_are_skipped_inside_savepoints(jobs_db, tmp_path):
+    """A batch that meets a waiting job (committed by another transaction) is split until the
+    waiting ids stand alone; the others are deferred and the caller's transaction is unharmed."""
     with connect(jobs_db) as conn:
-        first = add_attachment(conn, tmp_path, 1)
-        second = add_attachment(conn, tmp_path, 2)
-        jobs.defer_extractions(conn, [first])
+        ids = [add_attachment(conn, tmp_path, n) for n in range(1, 6)]
+        jobs.defer_extractions(conn, [ids[1], ids[3]])
         conn.commit()
-        # the pre-check sees nothing waiting, as if another transaction committed meanwhile
-        monkeypatch.setattr(jobs.store, "waiting_queueing_locks", lambda conn, locks: set())
-        assert jobs.defer_extractions(conn, [first, second]) == 1
+        assert jobs.defer_extractions(conn, ids) == 3
         assert conn.execute("SELECT 1 AS ok").fetchone()["ok"] == 1
         conn.commit()
-    assert len(job_rows(jobs_db)) == 2
+    assert sorted(j["queueing_lock"] for j in job_rows(jobs_db)) == sorted(f"attachment:{i}" for i in ids)
 
 
 def test_agent_messages_are_deferred_once(jobs_db):
@@ -388,7 +385,7 @@ def test_worker_settings_win_over_environment(jobs_db, tmp_path, monkeypatch):
         conn.commit()
     work(jobs_db, image_processing_enabled=True)  # the environment says false
     assert attachment_status(jobs_db, attachment) == "done"
-    assert jobs._settings_override is None  # the override ends with the worker
+    assert jobs.runtime_settings().image_processing_enabled is False  # the override ended
 
 
 def test_database_errors_become_database_unavailable(jobs_db):
@@ -400,3 +397,27 @@ def test_database_errors_become_database_unavailable(jobs_db):
             jobs.defer_extractions(conn, [1])
         assert "procrastinate" not in str(info.value)
         conn.rollback()
+
+
+# --- Procrastinate's state through its public API ---------------------------------------
+
+
+def test_queue_counts_by_queue_and_status(jobs_db, tmp_path):
+    assert jobs.queue_counts(jobs_db) == {}
+    with connect(jobs_db) as conn:
+        jobs.defer_extractions(conn, [add_attachment(conn, tmp_path, n) for n in (1, 2)])
+        jobs.defer_agent_messages(conn, [3])
+        conn.commit()
+    assert jobs.queue_counts(jobs_db) == {"agent": {"todo": 1}, "extraction": {"todo": 2}}
+    work(jobs_db)
+    after = jobs.queue_counts(jobs_db)  # the worker's periodic sweeper ran on maintenance too
+    assert (after["agent"], after["extraction"]) == ({"succeeded": 1}, {"succeeded": 2})
+
+
+def test_schema_present_sees_the_callers_transaction(jobs_db):
+    with connect(jobs_db) as conn:
+        assert jobs.schema_present(conn)
+        conn.execute("DROP TABLE procrastinate_jobs CASCADE")
+        assert not jobs.schema_present(conn)
+        conn.rollback()
+        assert jobs.schema_present(conn)

@@ -69,7 +69,7 @@ CONTRACT = {
     ("kenny_wa_migrations", "version"): ("text", "NO"),
     ("kenny_wa_migrations", "checksum"): ("text", "YES"),
 }
-VERSIONS = ["0001", "0002", "0003", "0004", "0005", "procrastinate"]
+VERSIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "procrastinate"]
 
 
 def _columns(conn) -> dict[tuple[str, str], tuple[str, str]]:
@@ -218,7 +218,7 @@ def test_concurrent_migrates_do_not_race(empty_db_url):
 
 def test_migration_files_are_numbered_and_discovered():
     found = migrate_module.discover()
-    assert [m.version for m in found] == ["0001", "0002", "0003", "0004", "0005"]
+    assert [m.version for m in found] == ["0001", "0002", "0003", "0004", "0005", "0006"]
     assert all(m.sql.strip() for m in found)
 
 

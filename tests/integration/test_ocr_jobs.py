@@ -21,6 +21,7 @@ import pytest
 from PIL import Image, ImageDraw
 from psycopg.rows import dict_row
 
+from benchmarks.common import add_stored_image
 from kenny_wa import jobs, media, ocr, store
 from kenny_wa.config import load_settings
 from kenny_wa.extractors import ExtractionTimedOut
@@ -57,20 +58,7 @@ def add_image(
     conn: psycopg.Connection, tmp_path: Path, external_id: str, data: bytes, thread: str = "15550100201@c.us"
 ) -> int:
     """A message with a stored image attachment (``data`` must be a valid image)."""
-    message_id = _message(conn, external_id, thread)
-    image = media.store_image(data, tmp_path / "att", max_pixels=40_000_000)
-    return store.upsert_attachment(
-        conn,
-        message_id,
-        media_type=image.media_type,
-        file_path=image.file_path,
-        checksum=image.checksum,
-        size_bytes=image.size_bytes,
-        width=image.width,
-        height=image.height,
-        status="stored",
-        reason=None,
-    ).attachment_id
+    return add_stored_image(conn, _message(conn, external_id, thread), data, tmp_path / "att")
 
 
 def add_raw_file(conn: psycopg.Connection, tmp_path: Path, external_id: str, data: bytes) -> int:

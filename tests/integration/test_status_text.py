@@ -87,6 +87,7 @@ def test_status_json_is_kept_and_carries_no_names(recorded, tmp_path):
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["session_status"] == "logged_in" and doc["last_run"]["status"] == "partial"
+    assert doc["jobs"] == {}  # from Procrastinate's job manager, after the store's keys
     assert "Test Person Uno" not in done.stdout
 
 
@@ -108,3 +109,28 @@ def test_status_chat_ref_resolves_a_ref_locally(recorded, tmp_path):
     assert bad.stderr.strip() == (
         "kenny-wa: --chat-ref='15550001111' is invalid: expected a chat reference such as chat-0123456789ab"
     )
+
+
+DEFERRED_GROUP = "120363000000000002@g.us"  # never opened: no message names it
+
+
+def test_status_lists_deferred_chats_by_the_title_the_list_showed(recorded, tmp_path):
+    waited = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
+    with store.connect(recorded) as conn:
+        store.record_deferred(conn, [DEFERRED_GROUP, ONE_TO_ONE], now=waited, settle=False,
+                              titles={DEFERRED_GROUP: "Invented Book Circle", ONE_TO_ONE: "Test Person Uno"})
+        conn.commit()
+    done = _status(recorded, tmp_path)
+    assert done.returncode == 0, done.stderr
+    key = installation_key(tmp_path)
+    header = "waiting until their unread badge goes (2; names shown on this terminal only):\n"
+    listed = done.stdout.split(header, 1)[1].splitlines()
+    assert [line.split("  since ")[0].strip() for line in listed] == ["Invented Book Circle", "Test Person Uno"]
+    assert all("UTC (5 h 0 min ago)" in line for line in listed)
+    assert listed[0].endswith(chat_ref(DEFERRED_GROUP, key))
+    assert "Invented Book Circle" not in done.stderr
+    # a ref of a chat known only as deferred resolves too, with its title
+    ref = chat_ref(DEFERRED_GROUP, key)
+    resolved = _status(recorded, tmp_path, "--chat-ref", ref)
+    assert resolved.stdout.strip() == f"{ref}: {DEFERRED_GROUP} (Invented Book Circle)", resolved.stderr
+    assert "Invented Book Circle" not in _status(recorded, tmp_path, "--json").stdout

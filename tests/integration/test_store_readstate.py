@@ -35,3 +35,15 @@ def test_a_pending_restore_survives_settling_until_restored(db_conn):
     assert store.get_read_state(db_conn)["g@g.us"] == Remembered(None, None)
     store.record_deferred(db_conn, [], now=T0, settle=True)
     assert store.get_read_state(db_conn) == {}
+
+
+def test_deferred_chats_keep_the_latest_title_the_list_showed(db_conn):
+    store.record_deferred(db_conn, ["a@c.us", "g@g.us"], now=T0, settle=False,
+                          titles={"a@c.us": "Invented A", "g@g.us": "Invented Group"})
+    later = T0 + dt.timedelta(hours=1)
+    store.record_deferred(db_conn, ["g@g.us"], now=later, settle=False, titles={"g@g.us": "Renamed Group"})
+    store.record_deferred(db_conn, ["a@c.us"], now=later, settle=False)  # no title known: kept
+    assert store.deferred_chats(db_conn) == [
+        {"chat_id": "a@c.us", "title": "Invented A", "deferred_since": T0},
+        {"chat_id": "g@g.us", "title": "Renamed Group", "deferred_since": T0},
+    ]

@@ -114,7 +114,9 @@ def test_metrics_expose_the_six_spec_metrics_with_values():
     for name in SPEC_METRICS:
         assert name in families, name
     # counters are exposed with the _total suffix; the family name is the spec's name
-    assert "whatsapp_sync_messages_fetched_total 120" in text.splitlines()
+    assert "# TYPE whatsapp_sync_messages_fetched_total counter" in text.splitlines()
+    (fetched,) = families["whatsapp_sync_messages_fetched"].samples
+    assert fetched.name == "whatsapp_sync_messages_fetched_total"
     assert families["whatsapp_sync_messages_fetched"].type == "counter"
     values = {name: families[name].samples[0].value for name in SPEC_METRICS}
     assert values == {
@@ -229,3 +231,13 @@ def test_refused_chats_counter_has_every_reason():
     assert family.type == "counter"
     values = {s.labels["reason"]: s.value for s in family.samples if s.name.endswith("_total")}
     assert values == {"ambiguous_dates": 3, "future_timestamp": 0, "out_of_order": 0}
+
+
+def test_the_collector_reads_a_fresh_snapshot_on_every_scrape():
+    from prometheus_client.exposition import generate_latest
+
+    upserts = iter([5, 9])
+    registry = health.metrics_registry(lambda: snap(totals={"upserts": next(upserts)}), clock=lambda: NOW)
+    first, second = (_families(generate_latest(registry).decode()) for _ in range(2))
+    assert first["whatsapp_sync_upserts"].samples[0].value == 5
+    assert second["whatsapp_sync_upserts"].samples[0].value == 9

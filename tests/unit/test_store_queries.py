@@ -55,3 +55,16 @@ def test_no_sql_outside_the_store():
         ):
             offenders.append(module.name)
     assert offenders == []
+
+
+def test_psycopg_is_imported_only_by_the_store_and_the_job_outbox():
+    # the job outbox defers inside the caller's transaction, on the caller's connection
+    package = STORE.parent
+    offenders = []
+    for module in package.rglob("*.py"):
+        relative = module.relative_to(package)
+        if STORE in module.parents or relative.as_posix() == "jobs/outbox.py":
+            continue
+        if re.search(r"^\s*(import psycopg|from psycopg\b)", module.read_text(encoding="utf-8"), re.M):
+            offenders.append(str(relative))
+    assert offenders == []

@@ -35,11 +35,35 @@ def test_a_partial_chat_makes_the_run_partial_but_not_a_failure():
     assert summary.status == "expired"  # a failure outranks partial
 
 
-def test_every_status_has_an_exit_code():
-    for status in STATUSES:
-        summary = SyncSummary(status=status, error_kind=None if status != "error" else "error")
-        assert isinstance(summary.exit_code, int)
-    assert SyncSummary().exit_code == 0
+# README "Exit codes": what scripts and Prefect read from a finished run
+@pytest.mark.parametrize(
+    ("status", "error_kind", "code"),
+    [
+        ("ok", None, 0),
+        ("skipped", "backoff", 0),  # a scheduled run backed off: nothing went wrong
+        ("partial", None, 3),
+        ("expired", errors.SessionExpired.status, 4),
+        ("conflict", "conflict", 5),
+        ("ui_drift", "ui_drift", 6),
+        ("error", errors.ProfileInUse.status, 7),
+        ("error", errors.PageTimeout.status, 13),
+        ("error", None, 1),  # a failure of no known kind
+        ("error", "no_such_kind", 1),
+    ],
+)
+def test_each_status_ends_with_its_documented_exit_code(status, error_kind, code):
+    assert SyncSummary(status=status, error_kind=error_kind).exit_code == code
+
+
+def test_every_status_is_covered_by_the_exit_code_table():
+    assert set(STATUSES) == {"ok", "skipped", "partial", "expired", "conflict", "ui_drift", "error"}
+
+
+def test_a_new_summary_is_a_complete_ok_run_with_nothing_counted():
+    summary = SyncSummary()
+    assert (summary.status, summary.complete, summary.exit_code) == ("ok", True, 0)
+    counts = {k: v for k, v in summary.as_dict().items() if isinstance(v, int) and not isinstance(v, bool)}
+    assert counts and set(counts.values()) == {0}
 
 
 def test_refused_chats_are_counted_by_reason():
