@@ -135,9 +135,9 @@ def _cmd_replica(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_extract_html(args: argparse.Namespace, settings: Settings) -> int:
-    from kenny_wa import extract_html
+    from kenny_wa.browser import offline
 
-    return extract_html.run_extract_html(
+    return offline.run_extract_html(
         args.file,
         json=args.json,
         locale=args.locale or settings.browser_locale,

@@ -8,6 +8,8 @@ an error's text.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KennyWaError(Exception):
     """kenny-wa failed."""
@@ -15,15 +17,23 @@ class KennyWaError(Exception):
     status = "error"
     exit_code = 1
 
+    def __init_subclass__(
+        cls, *, status: str | None = None, exit_code: int | None = None, **kw: Any
+    ) -> None:
+        """A kind names its own: ``class X(KennyWaError, status=..., exit_code=...)``; what it
+        leaves out it inherits."""
+        super().__init_subclass__(**kw)
+        if status is not None:
+            cls.status = status
+        if exit_code is not None:
+            cls.exit_code = exit_code
+
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or (self.__doc__ or "").strip())
 
 
-class ConfigError(KennyWaError):
+class ConfigError(KennyWaError, status="config_error", exit_code=2):
     """A setting is invalid."""
-
-    status = "config_error"
-    exit_code = 2
 
     def __init__(self, variable: str, expected: str, shown: str | None = None) -> None:
         self.variable = variable
@@ -54,80 +64,48 @@ class UnusablePath(ConfigError):
         self.expected = "a folder this user can write to, with free space"
 
 
-class PartialSync(KennyWaError):
+class PartialSync(KennyWaError, status="partial", exit_code=3):
     """Some chats could not be read back to the lookback cutoff."""
 
-    status = "partial"
-    exit_code = 3
 
-
-class SessionExpired(KennyWaError):
+class SessionExpired(KennyWaError, status="expired", exit_code=4):
     """The WhatsApp session is not logged in: pair again with `kenny-wa login`."""
 
-    status = "expired"
-    exit_code = 4
 
-
-class QrRequired(SessionExpired):
+class QrRequired(SessionExpired, status="qr_required"):
     """This profile was never paired: run `kenny-wa login` and scan the QR code."""
 
-    status = "qr_required"
 
-
-class Conflict(KennyWaError):
+class Conflict(KennyWaError, status="conflict", exit_code=5):
     """WhatsApp is open in another window; set WHATSAPP_TAKEOVER_ON_CONFLICT=true to take over."""
 
-    status = "conflict"
-    exit_code = 5
 
-
-class UiDrift(KennyWaError):
+class UiDrift(KennyWaError, status="ui_drift", exit_code=6):
     """The WhatsApp Web page does not match any known selector profile (UI drift)."""
 
-    status = "ui_drift"
-    exit_code = 6
 
-
-class ProfileInUse(KennyWaError):
+class ProfileInUse(KennyWaError, status="profile_in_use", exit_code=7):
     """Another kenny-wa process is using this WhatsApp profile."""
 
-    status = "profile_in_use"
-    exit_code = 7
 
-
-class DatabaseUnavailable(KennyWaError):
+class DatabaseUnavailable(KennyWaError, status="db_unavailable", exit_code=8):
     """PostgreSQL is unreachable or refused the operation."""
 
-    status = "db_unavailable"
-    exit_code = 8
 
-
-class RateLimited(KennyWaError):
+class RateLimited(KennyWaError, status="rate_limited", exit_code=9):
     """WhatsApp Web answered HTTP 429 (too many requests); backing off."""
 
-    status = "rate_limited"
-    exit_code = 9
 
-
-class UnsupportedBrowser(KennyWaError):
+class UnsupportedBrowser(KennyWaError, status="unsupported_browser", exit_code=10):
     """WhatsApp Web rejected the browser (user agent); check the Chromium settings."""
 
-    status = "unsupported_browser"
-    exit_code = 10
 
-
-class BrowserCrashed(KennyWaError):
+class BrowserCrashed(KennyWaError, status="browser_crashed", exit_code=11):
     """Chromium crashed or the page closed during the sync."""
 
-    status = "browser_crashed"
-    exit_code = 11
 
-
-class PageUnreachable(KennyWaError):
+class PageUnreachable(KennyWaError, status="page_unreachable", exit_code=15):
     """WhatsApp Web could not be reached (network or WHATSAPP_WEB_URL)."""
-
-    status = "page_unreachable"
-    exit_code = 15
 
     def __init__(self, host: str | None = None, net_error: str | None = None) -> None:
         if host is None:
@@ -140,22 +118,13 @@ class PageUnreachable(KennyWaError):
         )
 
 
-class PageTimeout(KennyWaError):
+class PageTimeout(KennyWaError, status="page_timeout", exit_code=13):
     """A WhatsApp Web page operation timed out (a slow machine or network; retried)."""
 
-    status = "page_timeout"
-    exit_code = 13
 
-
-class PageReloaded(KennyWaError):
+class PageReloaded(KennyWaError, status="page_reloaded", exit_code=14):
     """WhatsApp Web reloaded itself during the sync while still logged in (retried)."""
 
-    status = "page_reloaded"
-    exit_code = 14
 
-
-class LoginTimeout(KennyWaError):
+class LoginTimeout(KennyWaError, status="login_timeout", exit_code=12):
     """The chat list did not appear before the login timeout."""
-
-    status = "login_timeout"
-    exit_code = 12

@@ -50,29 +50,20 @@ class ExtractorResult:
 Extractor = Callable[[Path, str], ExtractorResult]
 
 
-class ExtractorNotConfigured(KennyWaError):
+class ExtractorNotConfigured(KennyWaError, status="extractor_not_configured", exit_code=2):
     """Image processing is on but KENNY_WA_EXTRACTOR is unset (extractor name or module:fn)."""
 
-    status = "extractor_not_configured"
-    exit_code = 2
 
-
-class ExtractorFailed(KennyWaError):
+class ExtractorFailed(KennyWaError, status="extractor_failed"):
     """The extractor failed on an attachment."""
 
-    status = "extractor_failed"
 
-
-class ImageUndecodable(ExtractorFailed):
+class ImageUndecodable(ExtractorFailed, status="image_undecodable"):
     """The stored file could not be decoded as an image."""
 
-    status = "image_undecodable"
 
-
-class ExtractionTimedOut(ExtractorFailed):
+class ExtractionTimedOut(ExtractorFailed, status="extraction_timeout"):
     """The extractor ran out of time on this image (KENNY_WA_OCR_TIMEOUT_SECONDS)."""
-
-    status = "extraction_timeout"
 
 
 _REGISTRY: dict[str, Extractor] = {}

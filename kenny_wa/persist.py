@@ -74,7 +74,6 @@ def save_chat_batch(
     batch: ChatBatch,
     *,
     settings: Settings,
-    run_id: int | None = None,
     dry_run: bool = False,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> BatchResult:
@@ -82,13 +81,11 @@ def save_chat_batch(
 
     Commits when ``conn`` has no transaction open (a savepoint otherwise: the caller's commit
     decides). With ``dry_run`` everything is computed inside the transaction and rolled back,
-    and no image file is written. ``run_id`` is accepted for the caller's bookkeeping; rows
-    do not reference runs.
+    and no image file is written. Rows do not reference runs (the caller records those).
 
     A batch :func:`kenny_wa.guards.refusal` refuses stores no message: only its chat's cursor,
     left incomplete with the reason (``BatchResult.refused``), so the next run reads it again.
     """
-    del run_id  # runs are recorded by the caller (store.start_run / finish_run)
     refused = guards.refusal(batch, clock())
     if refused is not None:
         batch = dataclasses.replace(batch, messages=[], images={}, page_order=[], complete=False,

@@ -125,7 +125,7 @@ def _run_locked(
             for batch in batches:
                 refused = None
                 if not dry_run:
-                    saved = persist.save_chat_batch(conn, batch, settings=settings, run_id=run_id)
+                    saved = persist.save_chat_batch(conn, batch, settings=settings)
                     _add_batch(summary, saved)
                     refused = saved.refused
                 newest_seen = _count_batch(summary, batch, tracker, newest_seen, cursors, chat_ref, refused)

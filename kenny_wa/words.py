@@ -1,9 +1,10 @@
 """The UI words of every supported WhatsApp Web language, and the text normalisation around them.
 
-One vocabulary for every reader (parse, dates, chat list, mapping, agent): relative day words,
-weekday and month names, the owner's "You" labels and the "edited" marker, in en, pt, es, de,
-fr, it, tr, nl, ja, zh and ko. Every lookup goes through :func:`fold` (any case, Turkish
-dotted/dotless i, bidi marks and odd spaces removed), so "TODAY", "Bugün" and "BUGÜN" agree.
+One vocabulary for every reader (parse, dates, chat list, mapping, agent, the page's extractor):
+relative day words, weekday and month names, the owner's "You" labels, the "edited" marker and
+the forwarded and deleted notices, in en, pt, es, de, fr, it, tr, nl, ja, zh and ko. Every
+lookup goes through :func:`fold` (any case, Turkish dotted/dotless i, bidi marks and odd spaces
+removed), so "TODAY", "Bugün" and "BUGÜN" agree.
 """
 
 from __future__ import annotations
@@ -45,9 +46,11 @@ def fold(value: str) -> str:
     return text.replace("i\u0307", "i").replace("ı", "i").replace("’", "'")
 
 
-def _table(groups: dict[str, tuple[str, ...]], base: int = 0) -> dict[str, int]:
-    """{language: names in order} → {folded name: base + position}."""
-    return {fold(name): base + i for names in groups.values() for i, name in enumerate(names) if name}
+def _table(groups: dict[str, tuple[str, ...] | str], base: int = 0) -> dict[str, int]:
+    """{language: names in order, a tuple or one space-separated string} → {folded name: base +
+    position}."""
+    ordered = (names.split() if isinstance(names, str) else names for names in groups.values())
+    return {fold(name): base + i for names in ordered for i, name in enumerate(names) if name}
 
 
 # Relative day words of date separators and the chat list: days back from today.
@@ -78,33 +81,25 @@ WEEKDAYS = _table({
 WEEKDAYS[fold("星期天")] = 6
 WEEKDAYS[fold("sonnabend")] = 5
 
-# Month names, full and abbreviated (with or without the trailing dot), January = 1.
+# Month names, full and abbreviated (with or without the trailing dot), January = 1: each
+# language's twelve, space-separated.
 MONTHS = _table({
-    "en": ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"),
-    "en_short": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-    "pt": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
-           "setembro", "outubro", "novembro", "dezembro"),
-    "pt_short": ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre"),
-    "es_short": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
-    "de": ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august",
-           "september", "oktober", "november", "dezember"),
-    "de_short": ("jan", "feb", "mär", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "dez"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "fr_short": ("janv", "févr", "mars", "avr", "mai", "juin", "juil", "août", "sept", "oct",
-                 "nov", "déc"),
-    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-           "settembre", "ottobre", "novembre", "dicembre"),
-    "it_short": ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"),
-    "tr": ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül",
-           "ekim", "kasım", "aralık"),
-    "tr_short": ("oca", "şub", "mar", "nis", "may", "haz", "tem", "ağu", "eyl", "eki", "kas", "ara"),
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "nl_short": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+    "en": "january february march april may june july august september october november december",
+    "en_short": "jan feb mar apr may jun jul aug sep oct nov dec",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "pt_short": "jan fev mar abr mai jun jul ago set out nov dez",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "es_short": "ene feb mar abr may jun jul ago sept oct nov dic",
+    "de": "januar februar märz april mai juni juli august september oktober november dezember",
+    "de_short": "jan feb mär apr mai jun jul aug sep okt nov dez",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "fr_short": "janv févr mars avr mai juin juil août sept oct nov déc",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "it_short": "gen feb mar apr mag giu lug ago set ott nov dic",
+    "tr": "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
+    "tr_short": "oca şub mar nis may haz tem ağu eyl eki kas ara",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "nl_short": "jan feb mrt apr mei jun jul aug sep okt nov dec",
 }, base=1)
 MONTHS[fold("sept")] = 9
 # Words that may stand between a day, a month name and a year ("9 de dezembro de 2025").
@@ -125,6 +120,28 @@ EDITED_WORDS = tuple(fold(w) for w in (
     "edited", "editada", "editado", "bearbeitet", "modifié", "modifiée", "modificato",
     "düzenlendi", "bewerkt", "編集済み", "已编辑", "已編輯", "수정됨",
 ))
+
+
+# The label beside a forward icon (compared whole, lower-cased by the page's extractor).
+FORWARDED_LABELS = (
+    "forwarded", "forwarded many times", "encaminhada", "encaminhada com frequência",
+    "encaminhada várias vezes", "reenviado", "reenviado muchas veces", "weitergeleitet",
+    "häufig weitergeleitet", "transféré", "transféré plusieurs fois", "inoltrato",
+    "inoltrato molte volte", "iletildi", "\u00e7ok kez iletildi", "已转发", "転送済み",
+)
+
+# A deleted message's notice: the owner's own, and everyone else's (substrings, lower-cased).
+DELETED_OWN = (
+    "you deleted this message", "você apagou esta mensagem", "eliminaste este mensaje",
+    "du hast diese nachricht gelöscht", "vous avez supprimé ce message",
+    "hai eliminato questo messaggio", "bu mesaj\u0131 sildiniz", "你删除了此消息",
+)
+DELETED_OTHER = (
+    "this message was deleted", "essa mensagem foi apagada", "esta mensagem foi apagada",
+    "mensagem apagada", "se eliminó este mensaje", "este mensaje fue eliminado",
+    "diese nachricht wurde gelöscht", "ce message a été supprimé",
+    "questo messaggio è stato eliminato", "bu mesaj silindi", "此消息已删除",
+)
 
 
 def is_you(value: str | None) -> bool:

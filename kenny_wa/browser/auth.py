@@ -9,7 +9,6 @@ diagnostics folder (blanked DOM skeleton + screenshot of the blanked page).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
 import json
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kenny_wa import errors, logs, media
-from kenny_wa.browser import launch, pagejs, selectors
+from kenny_wa.browser import boundary, launch, pagejs, selectors
 from kenny_wa.config import Settings
 
 if TYPE_CHECKING:
@@ -73,15 +72,12 @@ def js_arg() -> dict:
 
 
 def detect_state(page: Page) -> AuthState:
-    """The screen showing now (one evaluate); UNKNOWN when nothing matches."""
-    from playwright.sync_api import Error as PlaywrightError
-
+    """The screen showing now (one evaluate); UNKNOWN when nothing matches, BOOT while the
+    page navigates."""
     try:
-        return AuthState(page.evaluate(pagejs.call("detect_state"), js_arg()))
-    except PlaywrightError as exc:
-        if launch.is_navigation(exc):
-            return AuthState.BOOT
-        raise launch.translate(exc) from None
+        return AuthState(boundary.evaluate(page, pagejs.call("detect_state"), js_arg()))
+    except errors.PageReloaded:
+        return AuthState.BOOT
 
 
 def wait_for_state(page: Page, states: frozenset[AuthState], timeout_ms: float) -> AuthState:
@@ -90,29 +86,22 @@ def wait_for_state(page: Page, states: frozenset[AuthState], timeout_ms: float) 
     Survives the navigations WhatsApp Web does while booting (a destroyed execution
     context just restarts the wait). Returns the current state on timeout.
     """
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     wanted = [s.value for s in states]
-    predicate = (
-        "(arg) => { const s = (" + pagejs.expr("detect_state") + ")(arg.js);"
-        " return arg.wanted.includes(s) ? s : false; }"
-    )
+    predicate = pagejs.predicate("detect_state", "arg.wanted.includes(read) ? read : false")
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         remaining = max(1.0, (deadline - time.monotonic()) * 1000)
         try:
-            handle = page.wait_for_function(
-                predicate, arg={"js": js_arg(), "wanted": wanted}, timeout=remaining, polling=POLL_MS
+            state = boundary.wait_or_none(
+                page, predicate, {"js": js_arg(), "wanted": wanted}, timeout_ms=remaining, polling=POLL_MS
             )
-            return AuthState(handle.json_value())
-        except PlaywrightTimeout:
-            return detect_state(page)
-        except PlaywrightError as exc:
-            if not launch.is_navigation(exc) or time.monotonic() >= deadline:
-                raise launch.translate(exc) from None
-            with contextlib.suppress(PlaywrightError):
+        except errors.PageReloaded:
+            if time.monotonic() >= deadline:
+                raise
+            with boundary.ignored():
                 page.wait_for_load_state("domcontentloaded", timeout=remaining)
+            continue
+        return detect_state(page) if state is None else AuthState(state)
 
 
 def wait_for_ready(page: Page, settings: Settings) -> AuthState:
@@ -123,12 +112,7 @@ def wait_for_ready(page: Page, settings: Settings) -> AuthState:
     (nothing known showed within settings.page_timeout_seconds; diagnostics written),
     BrowserCrashed.
     """
-    from playwright.sync_api import Error as PlaywrightError
-
-    try:
-        page.goto(settings.web_url, wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_MS)
-    except PlaywrightError as exc:
-        raise launch.navigation_failure(exc, settings.web_url) from None
+    boundary.open_url(page, settings.web_url, timeout_ms=NAVIGATION_TIMEOUT_MS)
     budget_ms = settings.page_timeout_seconds * 1000
     takeovers = 0
     while True:
@@ -171,16 +155,11 @@ def error_for(page: Page, state: AuthState, settings: Settings) -> errors.KennyW
 
 def take_over(page: Page) -> None:
     """Click "Use here" on the conflict dialog (only when WHATSAPP_TAKEOVER_ON_CONFLICT)."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    point = page.evaluate(pagejs.call("find_use_here"), js_arg())
+    point = boundary.evaluate(page, pagejs.call("find_use_here"), js_arg())
     if not point:
         raise errors.Conflict()
     log.info("conflict_takeover")
-    try:
-        page.mouse.click(point["x"], point["y"])
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+    boundary.click(page, point)
 
 
 def check_still_logged_in(page: Page, settings: Settings) -> AuthState:
@@ -212,8 +191,6 @@ def write_diagnostics(page: Page, settings: Settings, state: AuthState) -> Path 
     and hid every image in the page (the run ends here, so the page is not needed again);
     when that fails there is no screenshot.
     """
-    from playwright.sync_api import Error as PlaywrightError
-
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     folder = settings.state_dir / "diagnostics" / stamp
     try:
@@ -221,12 +198,12 @@ def write_diagnostics(page: Page, settings: Settings, state: AuthState) -> Path 
         media.ensure_private_dir(folder.parent)
     except OSError:
         return None
-    with contextlib.suppress(PlaywrightError):
+    with boundary.ignored():
         skeleton = page.evaluate(
             pagejs.call("dom_skeleton"), {"keep": list(STRUCTURAL_ATTRIBUTES), "maxNodes": 20000}
         )
         _write(folder / "dom-skeleton.html", skeleton.encode("utf-8"))
-    with contextlib.suppress(PlaywrightError):
+    with boundary.ignored():
         page.evaluate(pagejs.call("blank_page"), None)
         shot = page.screenshot(timeout=SCREENSHOT_TIMEOUT_MS, full_page=False, animations="disabled",
                                caret="hide")

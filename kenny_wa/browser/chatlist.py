@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 from kenny_wa import dates, errors, logs, words
-from kenny_wa.browser import launch, listtime, pagejs
+from kenny_wa.browser import boundary, listtime, pagejs
 from kenny_wa.browser.auth import js_arg
 from kenny_wa.model import Chat
 
@@ -41,10 +42,8 @@ SELF_LABELS = words.YOU_WORDS
 GROUP_SUFFIX = "@g.us"
 
 
-class ChatNotOpened(errors.KennyWaError):
+class ChatNotOpened(errors.KennyWaError, status="chat_not_opened"):
     """A chat from the list could not be opened and confirmed."""
-
-    status = "chat_not_opened"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -190,7 +189,7 @@ def enter_archived(page: Page, *, limiter: RateLimiter) -> bool:
     if point is None:
         log.info("archived_entry_absent")
         return False
-    _click(page, point)
+    boundary.click(page, point)
     if not _wait_view(page, "archived"):
         raise errors.UiDrift("the Archived view did not open")
     return True
@@ -203,7 +202,7 @@ def leave_archived(page: Page) -> bool:
     """
     point = _find_control(page, "archived_back")
     if point is not None:
-        _click(page, point)
+        boundary.click(page, point)
     if point is None or not _wait_view(page, "main"):
         log.warning("archived_view_not_left")
         return False
@@ -223,19 +222,13 @@ def mark_unread(page: Page, row: ChatRow, *, limiter: RateLimiter) -> bool:
     point = _find_row(page, row, limiter)  # where it is now
     if point is None:
         return False
-    _click(page, point, button="right")
+    boundary.click(page, point, button="right")
     item = _wait_control(page, "chat_menu_mark_unread")
     if item is None:  # e.g. "Mark as read" offered instead: a new message arrived meanwhile
         log.warning("mark_unread_not_offered")
         return False
-    _click(page, item)
+    boundary.click(page, item)
     return _wait_row(page, row, _ROW_MARKED)
-
-
-def list_chats(page: Page, settings: Settings, *, now: dt.datetime, limiter: RateLimiter) -> list[Chat]:
-    """The chats active within the lookback, in list order."""
-    cutoff = now - dt.timedelta(days=settings.lookback_days)
-    return [r.chat for r in list_chat_rows(page, settings, now=now, cutoff=cutoff, limiter=limiter)]
 
 
 def header_matches(header: dict[str, Any] | None, row: ChatRow) -> bool:
@@ -267,7 +260,7 @@ def open_chat(page: Page, row: ChatRow, *, limiter: RateLimiter) -> Chat:
         point = _find_row(page, row, limiter)
         if point is None:
             break
-        _click(page, point)
+        boundary.click(page, point)
         if _wait_header(page, row) and header_matches(read_header(page), row):
             return _with_header(page, row)
         log.warning("chat_open_mismatch", attempt=attempt + 1)
@@ -275,6 +268,8 @@ def open_chat(page: Page, row: ChatRow, *, limiter: RateLimiter) -> Chat:
 
 
 def read_header(page: Page) -> dict[str, Any] | None:
+    """The open conversation's header as the page shows it ({title, subtitle, id}), or None
+    when no conversation is open."""
     return _evaluate(page, "read_header", js_arg())
 
 
@@ -337,24 +332,14 @@ def _locate(window: dict[str, Any], row: ChatRow) -> dict[str, Any] | None:
     return None
 
 
-def _click(page: Page, point: dict[str, float], *, button: str = "left") -> None:
-    from playwright.sync_api import Error as PlaywrightError
-
-    try:
-        page.mouse.click(point["x"], point["y"], button=button)  # type: ignore[arg-type]
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+# Bidi marks removed and trimmed, as strip_bidi does for the titles Python compares.
+_JS_STRIP = "((t) => (t || '').replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim())"
 
 
 def _wait_header(page: Page, row: ChatRow) -> bool:
-    predicate = (
-        "(arg) => { const h = (" + pagejs.expr("read_header") + ")(arg.js);"
-        " if (!h) return false;"
-        " const t = (h.title || '').replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim();"
-        " return (arg.id && h.id === arg.id) || t === arg.title; }"
-    )
+    test = f"!!read && ((arg.id && read.id === arg.id) || {_JS_STRIP}(read.title) === arg.title)"
     arg = {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}
-    return _wait(page, predicate, arg, OPEN_TIMEOUT_MS)
+    return _wait(page, "read_header", test, arg, OPEN_TIMEOUT_MS)
 
 
 def _find_control(page: Page, role: str) -> dict[str, float] | None:
@@ -362,26 +347,14 @@ def _find_control(page: Page, role: str) -> dict[str, float] | None:
 
 
 def _wait_control(page: Page, role: str) -> dict[str, float] | None:
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     predicate = "(arg) => (" + pagejs.expr("find_control") + ")(arg) || false"
-    try:
-        handle = page.wait_for_function(predicate, arg={**js_arg(), "role": role}, timeout=MENU_TIMEOUT_MS)
-        return handle.json_value()
-    except PlaywrightTimeout:
-        return None
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+    return boundary.wait_or_none(page, predicate, {**js_arg(), "role": role}, timeout_ms=MENU_TIMEOUT_MS)
 
 
 def _wait_view(page: Page, view: str) -> bool:
     """Wait until ``view`` ("archived" / "main") shows and its rows are rendered."""
-    predicate = (
-        "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
-        " return w.view === arg.view && (w.covered || w.rows.length === 0); }"
-    )
-    return _wait(page, predicate, {"js": js_arg(), "view": view}, VIEW_TIMEOUT_MS)
+    test = "read.view === arg.view && (read.covered || read.rows.length === 0)"
+    return _wait(page, "read_chatlist", test, {"js": js_arg(), "view": view}, VIEW_TIMEOUT_MS)
 
 
 _ROW_MARKED = "r.marked"  # the "marked unread" marker shows
@@ -389,60 +362,34 @@ _ROW_READ = "!r.marked && !r.unread"  # no badge: the page knows the chat was re
 
 
 def _wait_row(page: Page, row: ChatRow, state: str) -> bool:
-    """Wait until ``row``'s chat shows in the list in ``state`` (a JS condition on its row)."""
-    predicate = (
-        "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
-        " const strip = (t) => (t || '')"
-        ".replace(/[\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]/g, '').trim();"
-        " return w.rows.some((r) => r.kind === 'chat' && (" + state + ")"
-        " && ((arg.id && r.id === arg.id) || (!arg.id && strip(r.title) === arg.title))); }"
-    )
+    """Wait until ``row``'s chat shows in the list in ``state`` (a JS condition on its row ``r``)."""
+    # the chat's row: by its fiber id when the list showed one, else by title
+    is_chat = f"((arg.id && r.id === arg.id) || (!arg.id && {_JS_STRIP}(r.title) === arg.title))"
+    test = f"read.rows.some((r) => r.kind === 'chat' && ({state}) && {is_chat})"
     arg = {"js": js_arg(), "id": row.raw_id, "title": row.chat.title}
-    return _wait(page, predicate, arg, MENU_TIMEOUT_MS)
+    return _wait(page, "read_chatlist", test, arg, MENU_TIMEOUT_MS)
 
 
 def _wait_subtitle(page: Page) -> str | None:
-    predicate = (
-        "(arg) => { const h = (" + pagejs.expr("read_header") + ")(arg);"
-        " return h && h.subtitle && h.subtitle.includes(',') ? h.subtitle : false; }"
-    )
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        return page.wait_for_function(predicate, arg=js_arg(), timeout=SUBTITLE_TIMEOUT_MS).json_value()
-    except PlaywrightTimeout:
-        return None
+    test = "read && read.subtitle && read.subtitle.includes(',') ? read.subtitle : false"
+    predicate = pagejs.predicate("read_header", test)
+    return boundary.wait_or_none(page, predicate, {"js": js_arg()}, timeout_ms=SUBTITLE_TIMEOUT_MS)
 
 
 def _wait_rows_changed(page: Page, before: dict[str, Any]) -> bool:
     """Wait until the rows changed since ``before`` and the ones in view are rendered."""
     signature = [(r.get("id"), r.get("title"), round(r.get("top", 0))) for r in before.get("rows", [])]
-    predicate = (
-        "(arg) => { const w = (" + pagejs.expr("read_chatlist") + ")(arg.js);"
-        " const sig = w.rows.map((r) => [r.id, r.title, Math.round(r.top)]);"
-        " return JSON.stringify(sig) !== arg.before && w.covered; }"
+    test = (
+        "JSON.stringify(read.rows.map((r) => [r.id, r.title, Math.round(r.top)])) !== arg.before"
+        " && read.covered"
     )
-    import json
-
-    return _wait(
-        page,
-        predicate,
-        {"js": js_arg(), "before": json.dumps(signature, ensure_ascii=False, separators=(",", ":"))},
-        LIST_SETTLE_TIMEOUT_MS,
-    )
+    arg = {"js": js_arg(), "before": json.dumps(signature, ensure_ascii=False, separators=(",", ":"))}
+    return _wait(page, "read_chatlist", test, arg, LIST_SETTLE_TIMEOUT_MS)
 
 
-def _wait(page: Page, predicate: str, arg: dict[str, Any], timeout_ms: int) -> bool:
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(predicate, arg=arg, timeout=timeout_ms)
-        return True
-    except PlaywrightTimeout:
-        return False
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+def _wait(page: Page, script: str, test: str, arg: dict[str, Any], timeout_ms: int) -> bool:
+    """Wait until ``test`` holds of page_js/<script>.js's answer; False when it did not in time."""
+    return boundary.waited(page, pagejs.predicate(script, test), arg, timeout_ms=timeout_ms)
 
 
 def _scroll(
@@ -453,12 +400,7 @@ def _scroll(
 
 
 def _evaluate(page: Page, script: str, arg: dict[str, Any]) -> Any:
-    from playwright.sync_api import Error as PlaywrightError
-
-    try:
-        return page.evaluate(pagejs.call(script), arg)
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+    return boundary.evaluate(page, pagejs.call(script), arg)
 
 
 def _normalise(raw_id: str) -> str:

@@ -4,8 +4,6 @@
 - :func:`detect_profile` names the WhatsApp Web era (p4/p5/p6) from a page or a raw window.
 - :func:`read_window` = read_raw + detect_profile + :func:`kenny_wa.parse.parse_window`.
 - :class:`WindowReader` parses one chat's raw windows with the era pinned after the first.
-- :func:`read_header` reads the open conversation's title, subtitle and (from the React
-  fiber, when exposed) the chat JID, in one evaluate.
 - :func:`read_page_intl` reads the page's locale, time zone, date order and hour cycle.
 """
 
@@ -13,26 +11,18 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import functools
-import importlib.resources
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kenny_wa import dates, errors, parse, words
-from kenny_wa.browser import selectors
+from kenny_wa import dates, errors, parse
+from kenny_wa.browser import boundary, pagejs, selectors
 from kenny_wa.model import Message
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 ERAS = ("p6", "p5", "p4")
-
-
-@functools.cache
-def load_js(name: str) -> str:
-    """The source of ``kenny_wa/browser/page_js/<name>`` (e.g. "extract_rows.js")."""
-    return importlib.resources.files("kenny_wa.browser").joinpath("page_js", name).read_text("utf-8")
 
 
 @dataclasses.dataclass(slots=True)
@@ -53,13 +43,6 @@ class WindowResult:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class HeaderInfo:
-    title: str | None  # bidi marks stripped
-    subtitle: str | None  # group participants / presence, as shown
-    chat_jid: str | None  # normalised, from the React fiber when the page exposes it
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class PageIntl:
     locale: str
     timezone: str
@@ -75,7 +58,8 @@ def rows_of(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def read_raw(page: Page, profile: str = "auto") -> dict[str, Any]:
     """Run the extractor once on the current window (read-only)."""
-    return json.loads(page.evaluate(load_js("extract_rows.js"), selectors.profile(profile).js_arg()))
+    arg = selectors.profile(profile).js_arg()
+    return json.loads(boundary.evaluate(page, pagejs.call("extract_rows"), arg))
 
 
 def _era_of_rows(rows: list[dict[str, Any]]) -> str | None:
@@ -198,22 +182,9 @@ class WindowReader:
         return messages, None
 
 
-def read_header(page: Page) -> HeaderInfo:
-    """Title, subtitle and fiber chat JID of the open conversation (one evaluate)."""
-    arg = {role: list(selectors.NAVIGATION[role]) for role in
-           ("conversation_header", "header_title", "header_subtitle")}
-    raw = page.evaluate(load_js("read_header.js"), arg) or {}  # None: no header rendered
-    jid = raw.get("jid") or None
-    return HeaderInfo(
-        title=words.strip_bidi(raw.get("title")) or None,
-        subtitle=words.strip_bidi(raw.get("subtitle")) or None,
-        chat_jid=parse.normalise_jid(jid) if jid else None,
-    )
-
-
 def read_page_intl(page: Page) -> PageIntl:
     """The page's Intl settings: what dates in data-pre-plain-text follow."""
-    raw = page.evaluate(load_js("read_intl.js"))
+    raw = boundary.evaluate(page, pagejs.call("read_intl"))
     return PageIntl(
         locale=raw["locale"],
         timezone=raw["timezone"],

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kenny_wa import logs, ordering, parse
+from kenny_wa.browser import boundary, pagejs
 from kenny_wa.model import Message
 
 if TYPE_CHECKING:
@@ -267,32 +268,24 @@ class PlaywrightHistoryAdapter:
         window, self._pending = self._pending, None
         if window is None:
             # the chat's first read: no scroll (so no rate-limit wait), only its loading awaited
-            from playwright.sync_api import Error as PlaywrightError
-
-            try:
-                arg = self._arg(scroll=None, ahead=self._ahead_first)
-                result = self.page.evaluate(_scroll_read_script(), arg)
-            except PlaywrightError as exc:
-                raise _translate(exc) from None
+            result = self._scroll_read(scroll=None, ahead=self._ahead_first)
             window = self._take(result)[1]
         self._prompt = bool(window.phone_prompt)
         return window
 
     def scroll_older(self) -> ScrollOutcome:
-        from playwright.sync_api import Error as PlaywrightError
-
         if self._ahead is None:
             self._limiter.wait()
             scroll: dict | None = self._scroll()
         else:
             scroll = None  # taken right after the last read: only wait for it
-        try:
-            arg = self._arg(scroll=scroll, ahead=self._read_ahead)
-            result = self.page.evaluate(_scroll_read_script(), arg)
-        except PlaywrightError as exc:
-            raise _translate(exc) from None
-        outcome, self._pending = self._take(result)
+        outcome, self._pending = self._take(self._scroll_read(scroll=scroll, ahead=self._read_ahead))
         return outcome
+
+    def _scroll_read(self, *, scroll: dict | None, ahead: bool) -> Mapping[str, Any]:
+        """One round trip of page_js/scroll_read.js."""
+        script = pagejs.call_with("scroll_read", "scroll_history", "history_settled", "extract_rows")
+        return boundary.evaluate(self.page, script, self._arg(scroll=scroll, ahead=ahead))
 
     def _take(self, result: Mapping[str, Any]) -> tuple[ScrollOutcome, Window]:
         outcome, raw = answer(result)
@@ -319,15 +312,3 @@ class PlaywrightHistoryAdapter:
 def answer(result: Mapping[str, Any]) -> tuple[ScrollOutcome, dict[str, Any]]:
     """Pure: page_js/scroll_read.js's answer → (outcome, raw window)."""
     return scroll_outcome(result.get("outcome")), json.loads(result["window"])
-
-
-def _scroll_read_script() -> str:
-    from kenny_wa.browser import pagejs
-
-    return pagejs.call_with("scroll_read", "scroll_history", "history_settled", "extract_rows")
-
-
-def _translate(exc: Exception) -> Exception:
-    from kenny_wa.browser import launch
-
-    return launch.translate(exc)

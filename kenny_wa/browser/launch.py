@@ -4,8 +4,8 @@ One browser per run: :func:`browser_session` opens a persistent context on
 ``settings.profile_dir`` (created owner-only) and yields its page, every call of which runs
 under the watchdog of :mod:`kenny_wa.browser.watchdog` (a browser that stops answering is
 killed and the run ends ``page_timeout``); the context is closed when the block ends.
-Playwright failures are translated here into the fixed-message errors of
-:mod:`kenny_wa.errors` (never page text).
+A failure to start is ProfileInUse or BrowserCrashed; every later Playwright failure that
+escapes the block is translated by :mod:`kenny_wa.browser.boundary` (never page text).
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import os
 import re
 import shutil
 import subprocess
-import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kenny_wa import errors, logs
-from kenny_wa.browser import watchdog
+from kenny_wa.browser import boundary, watchdog
 from kenny_wa.config import Settings
 
 if TYPE_CHECKING:
@@ -179,8 +178,6 @@ def browser_session(
                 yield page
         return
 
-    from playwright.sync_api import Error as PlaywrightError
-
     prepare_profile_dir(settings.profile_dir)
     executable = find_chromium(settings.chromium_path, playwright_chromium(playwright))
     user_agent = (
@@ -198,26 +195,27 @@ def browser_session(
     }
     if user_agent:
         options["user_agent"] = user_agent
-    try:
+    with boundary.translated(launch_failure):
         context = playwright.chromium.launch_persistent_context(str(settings.profile_dir), **options)
-    except PlaywrightError as exc:
-        if is_profile_in_use(str(exc)):
-            raise errors.ProfileInUse() from None
-        log.warning("browser_launch_failed", kind=type(exc).__name__)
-        raise errors.BrowserCrashed("Chromium could not be started on this profile.") from None
     log.info("browser_started", headless=settings.headless, ua_override=spoof_user_agent)
     dog = start_watchdog(settings.profile_dir)
     try:
         page = context.pages[0] if context.pages else context.new_page()
-        try:
+        with boundary.translated():
             yield watchdog.WatchedPage(page, dog, settings.page_timeout_seconds)
-        except PlaywrightError as exc:
-            raise translate(exc) from None
     finally:
         if not dog.fired:  # a killed browser has nothing left to close
-            with contextlib.suppress(PlaywrightError, errors.PageTimeout):
+            with boundary.ignored(errors.PageTimeout):
                 watchdog.WatchedPage(context, dog, settings.page_timeout_seconds).close()
         dog.close()
+
+
+def launch_failure(exc: Exception) -> errors.KennyWaError:
+    """Why Chromium did not start on the profile (the launch's Playwright failure)."""
+    if is_profile_in_use(str(exc)):
+        return errors.ProfileInUse()
+    log.warning("browser_launch_failed", kind=type(exc).__name__)
+    return errors.BrowserCrashed("Chromium could not be started on this profile.")
 
 
 def start_watchdog(profile_dir: Path) -> watchdog.Watchdog:
@@ -234,40 +232,6 @@ def start_watchdog(profile_dir: Path) -> watchdog.Watchdog:
             watchdog.kill_browser(pid)
 
     return watchdog.Watchdog(kill_browser, lambda: watchdog.kill_all(watchdog.driver_pids()))
-
-
-def translate(exc: Exception) -> errors.KennyWaError:
-    """A Playwright failure that escaped the browser modules, as a fixed-message error."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    if isinstance(exc, PlaywrightTimeout):
-        # slow, not changed: a page that no longer matches is recognised as drift elsewhere
-        return errors.PageTimeout()
-    if is_navigation(exc):
-        # the page navigated under us (a reload, a logout): callers check where it landed
-        return errors.PageReloaded()
-    return errors.BrowserCrashed()
-
-
-_NET_ERROR = re.compile(r"\bnet::(ERR_[A-Z_]+)")
-
-
-def navigation_failure(exc: Exception, url: str) -> errors.KennyWaError:
-    """Why opening ``url`` failed: a network error names the host and Chromium's code only."""
-    found = _NET_ERROR.search(str(exc))
-    if found and found.group(1) != "ERR_ABORTED":  # ERR_ABORTED: the page navigated away itself
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname or "?"
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return errors.PageUnreachable(host, f"net::{found.group(1)}")
-    return errors.BrowserCrashed("WhatsApp Web could not be loaded.")
-
-
-def is_navigation(exc: Exception) -> bool:
-    """A Playwright error raised because the page navigated during the call."""
-    text = str(exc)
-    return "Execution context was destroyed" in text or "navigation" in text.lower()
 
 
 def playwright_chromium(playwright: Playwright) -> str | None:

@@ -8,6 +8,7 @@ shows. The payload is a secret: it is never logged.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kenny_wa import errors
-from kenny_wa.browser import auth, launch, pagejs
+from kenny_wa.browser import auth, boundary, launch, pagejs
 from kenny_wa.browser.auth import AuthState
 from kenny_wa.config import Settings
 
@@ -62,11 +63,9 @@ def run_login(
 
 
 def _login(page: Page, settings: Settings, *, timeout_s: float, png: Path, out: TextIO) -> int:
-    from playwright.sync_api import Error as PlaywrightError
-
     try:
-        page.goto(settings.web_url, wait_until="domcontentloaded", timeout=auth.NAVIGATION_TIMEOUT_MS)
-    except PlaywrightError:
+        boundary.open_url(page, settings.web_url, timeout_ms=auth.NAVIGATION_TIMEOUT_MS)
+    except errors.PageUnreachable:  # pairing names no network cause: the page did not load
         raise errors.BrowserCrashed("WhatsApp Web could not be loaded.") from None
     deadline = time.monotonic() + timeout_s
     shown: str | None = None
@@ -110,29 +109,19 @@ def _qr_script() -> str:
 
 
 def _qr_ref(page: Page) -> str | None:
-    value = page.evaluate(_qr_script(), {"js": auth.js_arg()})
+    value = boundary.evaluate(page, _qr_script(), {"js": auth.js_arg()})
     return (value or {}).get("ref")
 
 
 def _wait_qr_change(page: Page, last: str | None, timeout_ms: float) -> None:
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(
-            _qr_script(),
-            arg={"js": auth.js_arg(), "last": last},
-            timeout=max(1.0, timeout_ms),
-            polling=100,
-        )
-    except PlaywrightTimeout:
-        return
-    except PlaywrightError as exc:
-        if not launch.is_navigation(exc):
-            raise launch.translate(exc) from None
+    """Wait until the code changes (or the screen does); a timeout or a navigation only ends
+    the wait: the caller looks at where the page is."""
+    arg = {"js": auth.js_arg(), "last": last}
+    with contextlib.suppress(errors.PageReloaded):
+        boundary.waited(page, _qr_script(), arg, timeout_ms=max(1.0, timeout_ms), polling=100)
 
 
 def _click_reload(page: Page) -> None:
-    point = page.evaluate(pagejs.call("find_qr_reload"), auth.js_arg())
+    point = boundary.evaluate(page, pagejs.call("find_qr_reload"), auth.js_arg())
     if point:
-        page.mouse.click(point["x"], point["y"])
+        boundary.click(page, point)

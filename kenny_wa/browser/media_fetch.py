@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from kenny_wa import logs
-from kenny_wa.browser import launch, pagejs
+from kenny_wa.browser import boundary, pagejs
 from kenny_wa.model import ImageBytes, MediaFailure, Message
 
 if TYPE_CHECKING:
@@ -139,35 +139,18 @@ def _find_missing(page: Page, missing: list[Message], lookup: Lookup) -> dict[st
 
 
 def _lookup(page: Page, arg: dict, *, wait: bool, timeout_ms: int = BLOB_WAIT_TIMEOUT_MS) -> dict[str, str]:
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        if wait:
-            script = pagejs.call("find_blob_urls")
-            handle = page.wait_for_function(script, arg=arg, timeout=timeout_ms, polling=50)
-            return {k: v for k, v in (handle.json_value() or {}).items() if v}
-    except PlaywrightTimeout:
-        pass
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+    if wait:
+        script = pagejs.call("find_blob_urls")
+        found = boundary.wait_or_none(page, script, arg, timeout_ms=timeout_ms, polling=50)
+        if found is not None:
+            return {k: v for k, v in found.items() if v}
     result = _call(page, "find_blob_urls", {**arg, "all": False}) or {}
     return {k: v for k, v in result.items() if v}
 
 
 def _call(page: Page, script: str, arg: dict):
-    from playwright.sync_api import Error as PlaywrightError
-
-    try:
-        return page.evaluate(pagejs.call(script), arg)
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+    return boundary.evaluate(page, pagejs.call(script), arg)
 
 
 def _evaluate(page: Page, arg: dict) -> list[dict]:
-    from playwright.sync_api import Error as PlaywrightError
-
-    try:
-        return page.evaluate(pagejs.call("fetch_blob"), arg)
-    except PlaywrightError as exc:
-        raise launch.translate(exc) from None
+    return _call(page, "fetch_blob", arg)

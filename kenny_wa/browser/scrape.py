@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kenny_wa import dates, errors, logs, ordering, parse, unread
-from kenny_wa.browser import auth, chatlist, extract, history, launch, media_fetch, selectors
+from kenny_wa.browser import auth, chatlist, extract, history, media_fetch, selectors
 from kenny_wa.browser.ratelimit import RateLimiter
 from kenny_wa.model import ChatBatch, ImageBytes, Message
 
@@ -236,9 +236,8 @@ def scrape(
 def _guarded(page: Page, settings: Settings, action: Any) -> Any:
     try:
         return action()
-    except Exception as exc:
-        if _reloaded_by(exc):
-            auth.check_still_logged_in(page, settings)  # a lost session explains it better
+    except errors.PageReloaded:
+        auth.check_still_logged_in(page, settings)  # a lost session explains it better
         raise
 
 
@@ -328,9 +327,7 @@ class _Walk:
             progress.chats_failed += 1
             log.warning("chat_not_opened", chat_index=index)
             return ChatBatch(chat=row.chat, messages=[], complete=False, partial_reason="open_failed")
-        except Exception as exc:
-            if not _reloaded_by(exc):
-                raise
+        except errors.PageReloaded:
             auth.check_still_logged_in(page, settings)
             return _reloaded(row.chat, index, progress)
         progress.chats_opened += 1
@@ -341,9 +338,7 @@ class _Walk:
             batch = read_chat(page, settings, chat, now=self.now, cutoff=self.cutoff, cursor_ts=cursor_ts,
                               limiter=self.limiter, progress=progress,
                               page_dates=self.page_dates, reread_since=plan.reread_since)
-        except Exception as exc:
-            if not _reloaded_by(exc):
-                raise
+        except errors.PageReloaded:
             # WhatsApp Web reloads itself when the session is revoked: say so, not "crashed"
             auth.check_still_logged_in(page, settings)
             return _reloaded(chat, index, progress)
@@ -355,15 +350,6 @@ class _Walk:
         if not batch.complete:
             auth.check_still_logged_in(page, settings)  # a stall may just be a lost session
         return batch
-
-
-def _reloaded_by(exc: Exception) -> bool:
-    """The page navigated during a page call (translated or still Playwright's own error)."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    if isinstance(exc, errors.PageReloaded):
-        return True
-    return isinstance(exc, PlaywrightError) and launch.is_navigation(exc)
 
 
 def _reloaded(chat: Any, index: int, progress: ScrapeProgress) -> ChatBatch:

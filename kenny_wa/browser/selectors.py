@@ -26,6 +26,8 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
+from kenny_wa import words
+
 Candidates = tuple[str, ...]
 
 
@@ -40,6 +42,17 @@ def _ro(mapping: dict[str, Candidates]) -> Mapping[str, Candidates]:
 ROWS_WITHOUT_WRAPPER: Candidates = (
     '#main [data-testid^="conv-msg-"]:not([data-id] *):not([data-testid^="conv-msg-"] *)',
     '#main [data-id]:not([data-id] *):not([data-testid^="conv-msg-"] *)',
+)
+
+# The "Open picture" label of an image's box, in each language.
+_OPEN_PICTURE: Candidates = (
+    '[aria-label="Open picture"]',
+    '[aria-label="Abrir imagem"]',
+    '[aria-label="Abrir foto"]',
+    '[aria-label="Bild öffnen"]',
+    '[aria-label="Ouvrir la photo"]',
+    '[aria-label="Fotoğrafı aç"]',
+    '[aria-label="打开图片"]',
 )
 
 _COMMON: dict[str, Candidates] = {
@@ -148,13 +161,7 @@ _COMMON: dict[str, Candidates] = {
         '[data-testid="image-thumb"]',
         '[data-testid="media-url-provider"]',
         '[role="button"][aria-label="Open picture"]',
-        '[aria-label="Open picture"]',
-        '[aria-label="Abrir imagem"]',
-        '[aria-label="Abrir foto"]',
-        '[aria-label="Bild öffnen"]',
-        '[aria-label="Ouvrir la photo"]',
-        '[aria-label="Fotoğrafı aç"]',
-        '[aria-label="打开图片"]',
+        *_OPEN_PICTURE,
     ),
     "blob_img": ('img[src^="blob:"]',),
     # media left undownloaded (expired, or too large to fetch by itself): no blob: URL will come
@@ -218,13 +225,7 @@ _COMMON: dict[str, Candidates] = {
     "alt_img": ("img[alt]",),
     "picture_box": (
         '[data-testid="image-thumb"]',
-        '[aria-label="Open picture"]',
-        '[aria-label="Abrir imagem"]',
-        '[aria-label="Abrir foto"]',
-        '[aria-label="Bild öffnen"]',
-        '[aria-label="Ouvrir la photo"]',
-        '[aria-label="Fotoğrafı aç"]',
-        '[aria-label="打开图片"]',
+        *_OPEN_PICTURE,
     ),
     # Kinds no public capture shows yet (reference §2.7 lists them as unverified): the
     # markers are the test ids / icons / labels of the same families as the verified ones.
@@ -368,25 +369,10 @@ TEXTS: Mapping[str, Candidates] = _ro(
                            " Lu ", " Distribué ", " Envoyé ", " En attente ",
                            " Okundu ", " İletildi ", " Gönderildi ", " Beklemede ",
                            " 已读 ", " 已送达 ", " 已发送 ", " 待发送 "),
-        # the label beside a forward icon (compared whole, lower-cased)
-        "forwarded_labels": (
-            "forwarded", "forwarded many times", "encaminhada", "encaminhada com frequência",
-            "encaminhada várias vezes", "reenviado", "reenviado muchas veces", "weitergeleitet",
-            "häufig weitergeleitet", "transféré", "transféré plusieurs fois", "inoltrato",
-            "inoltrato molte volte", "iletildi", "\u00e7ok kez iletildi", "已转发", "転送済み",
-        ),
-        # a deleted message's notice: the owner's own, and everyone else's (substrings)
-        "deleted_own": (
-            "you deleted this message", "você apagou esta mensagem", "eliminaste este mensaje",
-            "du hast diese nachricht gelöscht", "vous avez supprimé ce message",
-            "hai eliminato questo messaggio", "bu mesaj\u0131 sildiniz", "你删除了此消息",
-        ),
-        "deleted_other": (
-            "this message was deleted", "essa mensagem foi apagada", "esta mensagem foi apagada",
-            "mensagem apagada", "se eliminó este mensaje", "este mensaje fue eliminado",
-            "diese nachricht wurde gelöscht", "ce message a été supprimé",
-            "questo messaggio è stato eliminato", "bu mesaj silindi", "此消息已删除",
-        ),
+        # the words of a message's markers live with the other page words (kenny_wa.words)
+        "forwarded_labels": words.FORWARDED_LABELS,
+        "deleted_own": words.DELETED_OWN,
+        "deleted_other": words.DELETED_OTHER,
         "history_start": (
             "messages and calls are end-to-end encrypted",
             "messages are end-to-end encrypted",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kenny_wa import errors, extract_html, parse
-from kenny_wa.browser import extract, selectors
+from kenny_wa import errors, parse
+from kenny_wa.browser import chatlist, extract, offline, selectors
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def utc(*args: int) -> dt.datetime:
 def run(name: str, locale: str, tz: str, title: str) -> extract.WindowResult:
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium")
-    return extract_html.extract_html_window(
+    return offline.extract_html_window(
         FIXTURES / name, locale=locale, timezone=tz, now=NOW, chat_title=title
     )
 
@@ -137,32 +137,32 @@ def test_fragment_without_main_is_wrapped() -> None:
     assert 'id="main"' not in rows
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium")
-    messages = extract_html.extract_html(rows, locale="en-US", timezone="UTC", now=NOW)
+    messages = offline.extract_html(rows, locale="en-US", timezone="UTC", now=NOW)
     assert [m.external_id for m in messages][:2] == ["3EB0D0D0D0D0D0D0D0D001", "3AF0F0F0F0F0F0F0F001"]
     assert messages[0].chat_id == "15550100001@c.us"
 
 
 def test_records_as_json_shape() -> None:
     w = run("p4_packed.html", "en-US", "UTC", "Dana Brooks")
-    record = extract_html.records_as_json(w.messages)[1]
+    record = offline.records_as_json(w.messages)[1]
     assert record == {
         "external_id": "3AF0F0F0F0F0F0F0F001", "is_outgoing": True,
         "text": "Booking ref: QX-2291 & seats 14A/14B", "ts": "2026-01-10T23:01:00Z", "kind": "text",
         "forwarded": True, "deleted": False, "edited": False, "quoted_text": None,
         "sender": "Sam Carter", "sender_name": "Sam Carter", "document": None,
     }
-    assert extract_html.records_as_json(w.messages)[4]["document"] == {
+    assert offline.records_as_json(w.messages)[4]["document"] == {
         "filename": "Itinerary.docx", "type": "DOCX", "pages": None, "size": None}
 
 
 def test_run_extract_html_prints(capsys: pytest.CaptureFixture[str]) -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium")
-    assert extract_html.run_extract_html(FIXTURES / "p5_group.html", json=False, locale="en-GB",
+    assert offline.run_extract_html(FIXTURES / "p5_group.html", json=False, locale="en-GB",
                                          timezone="Europe/London") == 0
     out = capsys.readouterr().out
     assert "6 message(s), era p5" in out
-    assert extract_html.run_extract_html(FIXTURES / "missing.html", json=True, locale="en-GB",
+    assert offline.run_extract_html(FIXTURES / "missing.html", json=True, locale="en-GB",
                                          timezone="UTC") == 1
 
 
@@ -176,7 +176,7 @@ def local(tz: str, *args: int) -> dt.datetime:
 def saved(source: str | Path, locale: str, tz: str) -> extract.WindowResult:
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium")
-    return extract_html.extract_html_window(source, locale=locale, timezone=tz, now=NOW)
+    return offline.extract_html_window(source, locale=locale, timezone=tz, now=NOW)
 
 
 def fields(window: extract.WindowResult, id_tail: int = 0) -> list[tuple]:
@@ -331,7 +331,7 @@ def test_single_file_mhtml_save(tmp_path: Path) -> None:
 
 def test_one_row_json_record_has_null_time() -> None:
     w = saved(FIXTURES / "p5_row.html", "en-GB", LON)
-    record = extract_html.records_as_json(w.messages)[0]
+    record = offline.records_as_json(w.messages)[0]
     assert record["ts"] is None and record["kind"] == "voice" and record["is_outgoing"] is False
 
 
@@ -433,7 +433,7 @@ def browser():
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                               args=list(extract_html.CHROMIUM_ARGS))
+                               args=list(offline.CHROMIUM_ARGS))
         yield b
         b.close()
 
@@ -458,15 +458,16 @@ def test_extraction_does_not_modify_the_page(page) -> None:
     page.set_content((FIXTURES / "p6_direct.html").read_text("utf-8"))
     before = page.content()
     window = extract.read_window(page, ctx())
-    extract.read_header(page)
+    chatlist.read_header(page)
     assert len(window.messages) == 11
     assert page.content() == before
 
 
 def test_read_header_and_intl(page) -> None:
     page.set_content((FIXTURES / "p6_direct.html").read_text("utf-8"))
-    header = extract.read_header(page)
-    assert header.title == "Lena Fischer" and header.subtitle == "online" and header.chat_jid is None
+    header = chatlist.read_header(page)
+    title = chatlist.strip_bidi(header["title"])  # the page wraps it in bidi marks
+    assert (title, header["subtitle"], header["id"]) == ("Lena Fischer", "online", None)
     intl = extract.read_page_intl(page)
     assert (intl.locale, intl.timezone, intl.date_order) == ("en-US", "America/New_York", "MDY")
 

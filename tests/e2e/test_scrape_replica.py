@@ -9,7 +9,7 @@ import pytest
 from navhelpers import as_truth, expected_by_chat, pair, parse_ts, settings_for, truth_view
 
 from kenny_wa import errors
-from kenny_wa.browser import auth, launch, scrape
+from kenny_wa.browser import auth, boundary, launch, scrape
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 replica_mod = pytest.importorskip("kenny_wa.replica.server")
@@ -204,12 +204,12 @@ def test_a_navigation_during_a_page_call_is_recognised_as_a_reload(pw, tmp_path)
             pair(page, settings, replica)
             with pytest.raises(PlaywrightError) as caught:
                 page.evaluate(RELOAD_IN_FLIGHT)
-            assert isinstance(launch.translate(caught.value), errors.PageReloaded)
+            assert isinstance(boundary.translate(caught.value), errors.PageReloaded)
             # let the reload land before the next call, or that call is destroyed as well
             assert auth.wait_for_state(page, auth.READY, 30_000) in auth.READY
             with pytest.raises(PlaywrightError) as caught:
                 page.evaluate("() => { throw new Error('boom'); }")
-            assert type(launch.translate(caught.value)) is errors.BrowserCrashed
+            assert type(boundary.translate(caught.value)) is errors.BrowserCrashed
 
 
 def _reload_during_next_read(page, before=lambda: None):

@@ -243,7 +243,7 @@ MALFORMED = [
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_extract_html_survives_malformed_pre_plain_text(tmp_path):
-    from kenny_wa import extract_html
+    from kenny_wa.browser import offline
 
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("no Chromium")
@@ -258,10 +258,10 @@ def test_extract_html_survives_malformed_pre_plain_text(tmp_path):
                                 f'data-pre-plain-text="{htmllib.escape(bad, quote=True)}"', 1)
     page = tmp_path / "malformed.html"
     page.write_text(broken, encoding="utf-8")
-    window = extract_html.extract_html_window(page, locale="en-US", timezone="America/New_York",
+    window = offline.extract_html_window(page, locale="en-US", timezone="America/New_York",
                                               now=dt.datetime(2026, 9, 18, 16, 0, tzinfo=UTC),
                                               chat_title="Lena Fischer")
-    good = extract_html.extract_html_window(FIXTURES / "p6_direct.html", locale="en-US",
+    good = offline.extract_html_window(FIXTURES / "p6_direct.html", locale="en-US",
                                             timezone="America/New_York",
                                             now=dt.datetime(2026, 9, 18, 16, 0, tzinfo=UTC),
                                             chat_title="Lena Fischer")

@@ -61,7 +61,7 @@ def count(conn, table: str) -> int:
 
 def test_first_save_then_rerun_duplicates_nothing(db_conn, settings):
     images = {"M2": ImageBytes("M2", png()), "M4": MediaFailure("M4", "fetch_failed")}
-    result = persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    result = persist.save_chat_batch(db_conn, batch(images), settings=settings)
     assert (result.inserted, result.updated, result.unchanged) == (4, 0, 0)
     assert (result.attachments_saved, result.attachments_failed, result.extraction_jobs) == (1, 1, 1)
     rows = {
@@ -80,14 +80,14 @@ def test_first_save_then_rerun_duplicates_nothing(db_conn, settings):
 
     # rerun: the failed image now arrives
     images = {"M2": ImageBytes("M2", png()), "M4": ImageBytes("M4", png((0, 0, 255)))}
-    again = persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    again = persist.save_chat_batch(db_conn, batch(images), settings=settings)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
     assert (again.attachments_saved, again.attachments_failed, again.extraction_jobs) == (1, 0, 1)
     assert count(db_conn, "messages") == 4 and count(db_conn, "attachments") == 3
     assert count(db_conn, "procrastinate_jobs") == 2
 
     # a third identical run changes nothing at all
-    third = persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    third = persist.save_chat_batch(db_conn, batch(images), settings=settings)
     assert third == persist.BatchResult(unchanged=4)
     assert count(db_conn, "procrastinate_jobs") == 2
 
@@ -100,24 +100,24 @@ def test_crash_inside_the_transaction_loses_and_duplicates_nothing(db_conn, sett
 
     monkeypatch.setattr(store, "advance_cursor", crash)
     with pytest.raises(RuntimeError):
-        persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+        persist.save_chat_batch(db_conn, batch(images), settings=settings)
     for table in ("messages", "attachments", "chat_cursors", "procrastinate_jobs"):
         assert count(db_conn, table) == 0, table
     monkeypatch.undo()
-    result = persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    result = persist.save_chat_batch(db_conn, batch(images), settings=settings)
     assert result.inserted == 4 and result.extraction_jobs == 1
     assert count(db_conn, "procrastinate_jobs") == 1
 
 
 def test_commits_on_its_own_when_no_transaction_is_open(db_conn, db_url, settings):
-    persist.save_chat_batch(db_conn, batch(), settings=settings, run_id=None)
+    persist.save_chat_batch(db_conn, batch(), settings=settings)
     with store.connect(db_url) as other:
         assert count(other, "messages") == 4
 
 
 def test_dry_run_writes_nothing(db_conn, settings):
     images = {"M2": ImageBytes("M2", png())}
-    result = persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None, dry_run=True)
+    result = persist.save_chat_batch(db_conn, batch(images), settings=settings, dry_run=True)
     assert result.inserted == 4 and result.attachments_saved == 1
     assert count(db_conn, "messages") == 0 and count(db_conn, "procrastinate_jobs") == 0
     assert not settings.attachments_dir.exists()
@@ -125,13 +125,13 @@ def test_dry_run_writes_nothing(db_conn, settings):
 
 def test_rejected_image_and_disabled_downloads(db_conn, settings):
     images = {"M2": ImageBytes("M2", b"not an image")}
-    result = persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    result = persist.save_chat_batch(db_conn, batch(images), settings=settings)
     assert result.attachments_failed == 2  # M2 rejected, M4 not fetched
     reasons = {r["reason"] for r in db_conn.execute("SELECT reason FROM attachments")}
     assert reasons == {"not_an_image", "fetch_failed", "voice"}
     off = Settings(attachments_dir=settings.attachments_dir, download_images=False)
     other = ChatBatch(chat=CHAT, messages=[msg("M9", 9, "image", None)])
-    persist.save_chat_batch(db_conn, other, settings=off, run_id=None)
+    persist.save_chat_batch(db_conn, other, settings=off)
     row = db_conn.execute(
         "SELECT a.status, a.reason FROM attachments a JOIN messages m ON m.id = a.message_id"
         " WHERE m.external_id = 'M9'"
@@ -141,7 +141,7 @@ def test_rejected_image_and_disabled_downloads(db_conn, settings):
 
 def test_partial_batch_marks_cursor_incomplete(db_conn, settings):
     persist.save_chat_batch(
-        db_conn, batch(complete=False, partial_reason="stalled"), settings=settings, run_id=None
+        db_conn, batch(complete=False, partial_reason="stalled"), settings=settings
     )
     assert store.get_cursors(db_conn)[CHAT.chat_id].complete is False
 
@@ -160,8 +160,8 @@ def test_agent_messages_deferred_once(db_conn, tmp_path):
         era="p6",
     )
     b = ChatBatch(chat=CHAT, messages=[own, msg("K2", 1)])
-    first = persist.save_chat_batch(db_conn, b, settings=settings, run_id=None)
-    again = persist.save_chat_batch(db_conn, b, settings=settings, run_id=None)
+    first = persist.save_chat_batch(db_conn, b, settings=settings)
+    again = persist.save_chat_batch(db_conn, b, settings=settings)
     routed = db_conn.execute(
         "SELECT count(*) AS n FROM messages WHERE (metadata->>'agent_route')::boolean"
     ).fetchone()["n"]
@@ -184,7 +184,7 @@ def test_a_refused_batch_stores_nothing_and_leaves_the_cursor_incomplete(
 ):
     store.advance_cursor(db_conn, CHAT.chat_id, T - dt.timedelta(days=1), "M0", T, True)
     refused = batch(messages=messages, page_order=page_order)
-    result = persist.save_chat_batch(db_conn, refused, settings=settings, run_id=None,
+    result = persist.save_chat_batch(db_conn, refused, settings=settings,
                                      clock=lambda: T + dt.timedelta(hours=2))
     assert result.refused == reason and result.inserted == 0
     assert count(db_conn, "messages") == 0 and count(db_conn, "procrastinate_jobs") == 0
@@ -195,20 +195,20 @@ def test_a_refused_batch_stores_nothing_and_leaves_the_cursor_incomplete(
 
 def test_a_batch_in_page_order_is_saved(db_conn, settings):
     ok = batch(messages=[msg("M1", 0), msg("M2", 0), msg("M3", 5)], page_order=["M2", "M1", "M3"])
-    result = persist.save_chat_batch(db_conn, ok, settings=settings, run_id=None,
+    result = persist.save_chat_batch(db_conn, ok, settings=settings,
                                      clock=lambda: T + dt.timedelta(hours=2))
     assert result.refused is None and result.inserted == 3
 def test_a_failed_image_is_found_for_retry_and_a_read_reaching_back_for_it_counts_a_try(db_conn, settings):
     images = {"M2": MediaFailure("M2", "not_loaded"), "M4": MediaFailure("M4", "corrupt")}
-    persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    persist.save_chat_batch(db_conn, batch(images), settings=settings)
     cutoff = T - dt.timedelta(days=30)
     # the image worth retrying, not the rejected one; the cursor is not degraded by either
     assert persist.retry_since(db_conn, cutoff) == {CHAT.chat_id: T + dt.timedelta(minutes=1)}
     assert store.get_cursors(db_conn)[CHAT.chat_id].complete is True
     # a read that reached back for it and failed again: one try; an ordinary read: none
     retry = batch(images, retry_since=T + dt.timedelta(minutes=1), read_at=T + dt.timedelta(hours=1))
-    persist.save_chat_batch(db_conn, retry, settings=settings, run_id=None)
-    persist.save_chat_batch(db_conn, batch(images), settings=settings, run_id=None)
+    persist.save_chat_batch(db_conn, retry, settings=settings)
+    persist.save_chat_batch(db_conn, batch(images), settings=settings)
     tries = {r["reason"]: r["tries"] for r in db_conn.execute("SELECT reason, tries FROM attachments")}
     assert tries == {"not_loaded": 1, "corrupt": 0, "voice": 0}
     assert store.get_cursors(db_conn)[CHAT.chat_id].read_at == T + dt.timedelta(hours=1)

@@ -10,7 +10,7 @@ import io
 
 import pytest
 
-from kenny_wa import extract_html
+from kenny_wa.browser import offline
 
 HTML = '<div id="main"><div role="row"><div data-id="3A00000000000000AB01">olá 🚌</div></div></div>'
 
@@ -36,31 +36,31 @@ def mhtml(html: str) -> bytes:
     mhtml(HTML),
 ])
 def test_saved_page_forms(data: bytes) -> None:
-    assert extract_html.decode_saved(data) == HTML
+    assert offline.decode_saved(data) == HTML
 
 
 @pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x00", b"\xc3\x28 not utf-8"])
 def test_not_a_saved_page(data: bytes) -> None:
-    with pytest.raises(extract_html.NotHtml):
-        extract_html.decode_saved(data)
+    with pytest.raises(offline.NotHtml):
+        offline.decode_saved(data)
 
 
 def test_mhtml_without_html_part() -> None:
     data = (b"From: <Saved by Blink>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; "
             b'boundary="b"\r\n\r\n--b\r\nContent-Type: text/css\r\n\r\nbody{}\r\n--b--\r\n')
-    with pytest.raises(extract_html.NotHtml):
-        extract_html.decode_saved(data)
+    with pytest.raises(offline.NotHtml):
+        offline.decode_saved(data)
 
 
 def test_the_main_pane_is_recognised_exactly() -> None:
-    assert extract_html._HAS_MAIN.search('<div id="main">')
-    assert extract_html._HAS_MAIN.search("<div id='main' class=x>")
-    assert not extract_html._HAS_MAIN.search('<div id="main-menu">')
-    assert not extract_html._HAS_MAIN.search('<div data-testid="main">')
+    assert offline._HAS_MAIN.search('<div id="main">')
+    assert offline._HAS_MAIN.search("<div id='main' class=x>")
+    assert not offline._HAS_MAIN.search('<div id="main-menu">')
+    assert not offline._HAS_MAIN.search('<div data-testid="main">')
 
 
 def test_cli_refuses_a_binary_file(tmp_path, capsys) -> None:
     path = tmp_path / "photo.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x00\xc3\x28")
-    assert extract_html.run_extract_html(path, json=True, locale="en-US", timezone="UTC") == 2
+    assert offline.run_extract_html(path, json=True, locale="en-US", timezone="UTC") == 2
     assert "FILE must be a saved WhatsApp Web page" in capsys.readouterr().err

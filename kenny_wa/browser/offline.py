@@ -1,4 +1,4 @@
-"""Run the page extractor and parser on a saved page or fragment, without any network.
+"""The offline extractor: the page extractor and parser on a saved page or fragment, no network.
 
 ``extract_html`` loads the HTML into headless Chromium with ``page.set_content`` (all
 requests are refused, the document's own scripts never run), runs the very same
@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kenny_wa import errors, parse
-from kenny_wa.browser import extract
+from kenny_wa import errors, parse, words
+from kenny_wa.browser import chatlist, extract, launch
 from kenny_wa.model import Message
 
 CHROMIUM_ARGS = (
@@ -89,24 +89,6 @@ def _document(path_or_html: str | Path) -> str:
     return f'{head}<div id="main">{body}</div></body></html>'
 
 
-def extract_html(
-    path_or_html: str | Path,
-    *,
-    locale: str,
-    timezone: str,
-    now: dt.datetime | None = None,
-    chat_title: str | None = None,
-    is_group: bool | None = None,
-    setting: str = "auto",
-    executable_path: str | None = None,
-) -> list[Message]:
-    """Messages in a saved WhatsApp Web page or fragment (see the module docstring)."""
-    return extract_html_window(
-        path_or_html, locale=locale, timezone=timezone, now=now, chat_title=chat_title,
-        is_group=is_group, setting=setting, executable_path=executable_path,
-    ).messages
-
-
 def extract_html_window(
     path_or_html: str | Path,
     *,
@@ -118,14 +100,13 @@ def extract_html_window(
     setting: str = "auto",
     executable_path: str | None = None,
 ) -> extract.WindowResult:
-    """Like :func:`extract_html`, returning the whole window result (markers, warnings)."""
+    """The messages in a saved WhatsApp Web page or fragment (see the module docstring), with
+    the rest of the window result (era, markers, warnings)."""
     from playwright.sync_api import sync_playwright
 
     html = _document(path_or_html)
     now = now or dt.datetime.now(dt.UTC)
     with sync_playwright() as pw:
-        from kenny_wa.browser import launch
-
         chromium = executable_path or launch.find_chromium(None, launch.playwright_chromium(pw))
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=list(CHROMIUM_ARGS))
         try:
@@ -137,7 +118,8 @@ def extract_html_window(
             intl = extract.read_page_intl(page)
             raw = extract.read_raw(page, setting)
             # a saved page or #main pane names its chat in the header: the 1:1 sender
-            chat_title = chat_title or extract.read_header(page).title
+            header = chatlist.read_header(page) or {}
+            chat_title = chat_title or words.strip_bidi(header.get("title")) or None
         finally:
             browser.close()
     rows = extract.rows_of(raw)
@@ -155,6 +137,11 @@ def extract_html_window(
     window = extract.parse_raw(raw, ctx, setting=setting)
     window.messages = parse.resolve_quoted_ids(window.messages)
     return window
+
+
+def extract_html(path_or_html: str | Path, **options: Any) -> list[Message]:
+    """Only the messages of :func:`extract_html_window` (same arguments)."""
+    return extract_html_window(path_or_html, **options).messages
 
 
 def records_as_json(messages: Iterable[Message]) -> list[dict[str, Any]]:
