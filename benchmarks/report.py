@@ -297,7 +297,8 @@ def rows_for(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f" ({swept['chats_swept']} only for the sweep), {swept['inserted']} inserted,"
                     f" {swept['revised']} revised, {swept['chunks_loaded']} chunks",
                     f"{swept['vs_incremental']}x the plain incremental sync"
-                    f" (+{swept['sweep_extra_seconds']:,.1f} s), {swept['vs_first'] * 100:.1f}% of the first sync",
+                    f" (+{swept['sweep_extra_seconds']:,.1f} s),"
+                    f" {swept['vs_first'] * 100:.1f}% of the first sync",
                 )
             )
     est = results.get("rate_limited_estimate")

@@ -46,7 +46,8 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(status, default=str, indent=2))
     else:  # chat names go to the owner's terminal only, never to a log
-        print(status_text.render_status(status, incomplete, deferred=deferred, ref=privacy.refs_for(settings)))
+        ref = privacy.refs_for(settings)
+        print(status_text.render_status(status, incomplete, deferred=deferred, ref=ref))
     return 0
 
 

@@ -271,8 +271,8 @@ def consistent_orders(
 
 def any_ambiguous(sightings: Iterable[Sighting]) -> bool:
     return any(
-        isinstance(s.text, NumericDate) and s.text.ambiguous
-        or isinstance(s.anchor, NumericDate) and s.anchor.ambiguous
+        (isinstance(s.text, NumericDate) and s.text.ambiguous)
+        or (isinstance(s.anchor, NumericDate) and s.anchor.ambiguous)
         for s in sightings
     )
 

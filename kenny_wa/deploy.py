@@ -32,7 +32,8 @@ def project_dir(environ: dict[str, str] | None = None) -> Path:
     if explicit:
         folder = Path(explicit).expanduser()
         if not (folder / "prefect.yaml").is_file():
-            raise ConfigError(APP_DIR_VAR, "the kenny-wa project folder, the one holding prefect.yaml", explicit)
+            expected = "the kenny-wa project folder, the one holding prefect.yaml"
+            raise ConfigError(APP_DIR_VAR, expected, explicit)
         return folder.resolve()
     for folder in (Path(__file__).resolve().parents[1], Path.cwd()):
         if (folder / "prefect.yaml").is_file() and (folder / "flows").is_dir():
@@ -41,7 +42,9 @@ def project_dir(environ: dict[str, str] | None = None) -> Path:
                       "not found next to the package nor in the working folder)")
 
 
-def deploy_environment(settings: Settings, app_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+def deploy_environment(
+    settings: Settings, app_dir: Path, environ: dict[str, str] | None = None
+) -> dict[str, str]:
     """The environment ``prefect deploy`` resolves prefect.yaml's placeholders from (pure)."""
     env = dict(os.environ) if environ is None else dict(environ)
     env["WHATSAPP_SYNC_INTERVAL_MINUTES"] = str(settings.interval_minutes)
@@ -77,7 +80,8 @@ def run_deploy(settings: Settings) -> int:
                                  env=env, cwd=app_dir, capture_output=True, text=True)
         if created.returncode != 0:
             sys.stderr.write(created.stdout + created.stderr)
-            print(f"kenny-wa: could not create the work pool {pool} (is PREFECT_API_URL set?)", file=sys.stderr)
+            print(f"kenny-wa: could not create the work pool {pool} (is PREFECT_API_URL set?)",
+                  file=sys.stderr)
             return created.returncode
     print(f"deploying whatsapp-sync/scheduled from {app_dir / 'prefect.yaml'}: every "
           f"{settings.interval_minutes} min (WHATSAPP_SYNC_INTERVAL_MINUTES), work pool {pool}")

@@ -115,7 +115,9 @@ def _our_handler() -> logging.Handler | None:
 
 
 # keys other handlers (Prefect's API and console handlers) show on their own
-_RECORD_KEYS = {"event", "timestamp", "level", "logger", "exc_info", "stack_info", "_record", "_from_structlog"}
+_RECORD_KEYS = {
+    "event", "timestamp", "level", "logger", "exc_info", "stack_info", "_record", "_from_structlog",
+}
 
 
 class ReadableEvent(dict):

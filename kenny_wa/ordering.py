@@ -164,7 +164,9 @@ def arrange(
         p = placed[ident]
         message = by_id[ident]
         if (message.ts, message.position, message.ambiguous_time) != (p.ts, p.position, p.ambiguous_time):
-            message = dataclasses.replace(message, ts=p.ts, position=p.position, ambiguous_time=p.ambiguous_time)
+            message = dataclasses.replace(
+                message, ts=p.ts, position=p.position, ambiguous_time=p.ambiguous_time
+            )
         out.append(message)
     out.sort(key=lambda m: (m.ts, m.position))
     return out

@@ -80,7 +80,8 @@ def ensure_usable_dir(variable: str, path: Path) -> Path:
     try:
         is_file = path.exists() and not path.is_dir()
     except PermissionError:
-        raise UnusablePath(variable, path, f"user {_user()} may not enter one of its parent folders") from None
+        problem = f"user {_user()} may not enter one of its parent folders"
+        raise UnusablePath(variable, path, problem) from None
     if is_file:
         raise UnusablePath(variable, path, "it is a file, not a folder")
     try:

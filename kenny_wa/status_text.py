@@ -56,7 +56,9 @@ def render_status(
         for chat in incomplete:
             lines.append(f"  {chat['name'].ljust(width)}  {chat['reason']}  {ref(chat['chat_id'])}")
     if deferred:
-        lines.append(f"waiting until their unread badge goes ({len(deferred)}; names shown on this terminal only):")
+        lines.append(
+            f"waiting until their unread badge goes ({len(deferred)}; names shown on this terminal only):"
+        )
         names = [_deferred_name(c) for c in deferred]
         width = max(len(n) for n in names)
         for name, chat in zip(names, deferred, strict=True):

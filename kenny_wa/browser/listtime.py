@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from kenny_wa import dates
 
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class ListTime:
     day: dt.date  # local calendar day

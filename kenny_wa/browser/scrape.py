@@ -142,7 +142,8 @@ class Rereads:
     """What this run reads again besides new activity (see :func:`open_plan`)."""
 
     sweep_since: dt.datetime | None = None  # the revision sweep is due: reread from here
-    retry_since: Mapping[str, dt.datetime] = dataclasses.field(default_factory=dict)  # chat → oldest failed image
+    # chat → its oldest image that failed to be stored
+    retry_since: Mapping[str, dt.datetime] = dataclasses.field(default_factory=dict)
 
 
 def open_plan(row: chatlist.ChatRow, cursor: Any | None, rereads: Rereads) -> OpenPlan | None:

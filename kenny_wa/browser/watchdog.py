@@ -193,7 +193,7 @@ class WatchedPage:
     that fails after the watchdog fired, and every call after it, raises ``PageTimeout``.
     """
 
-    __slots__ = ("_target", "_dog", "_timeout_s")
+    __slots__ = ("_dog", "_target", "_timeout_s")
 
     def __init__(self, target: Any, dog: Watchdog, page_timeout_s: float) -> None:
         object.__setattr__(self, "_target", target)

@@ -25,7 +25,6 @@ def test_walks_from_a_scrolled_list_find_every_recent_chat(tmp_path, monkeypatch
         settings = settings_for(replica, tmp_path)
         now = dt.datetime.now(dt.UTC)
         cutoff = now - dt.timedelta(days=settings.lookback_days)
-        truth = replica.ground_truth()
         expected = {
             c["thread_external_id"] for c in replica.ground_truth()["chats"]
             if not c["archived"] and dt.datetime.fromisoformat(c["last_activity"]) >= cutoff

@@ -140,7 +140,7 @@ def _normal_user():
 
 @pytest.mark.usefixtures("others_can_run_this_checkout")
 def test_as_a_normal_user_the_embedded_postgres_stays_in_the_private_state_folder():
-    with _normal_user() as (name, uid):
+    with _normal_user() as (_name, uid):
         top, home = _chain(owner=uid)
         state = home / "state"
         runtime = top / "run"  # pgserver keeps a lock file in $XDG_RUNTIME_DIR

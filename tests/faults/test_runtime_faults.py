@@ -338,7 +338,7 @@ def test_second_sync_on_the_same_profile_refuses_and_touches_nothing(tmp_path, d
         assert second.code == errors.ProfileInUse.exit_code, second.stderr[-1500:]
         assert "Another kenny-wa process is using this WhatsApp profile" in second.stderr
         assert count(url, "sync_runs") == before[0]
-        out, err = first.communicate(timeout=120)
+        _out, err = first.communicate(timeout=120)
         assert first.returncode == 0, err[-1500:]
         assert count(url, "sync_runs") == 1, "the refused sync recorded a run"
 

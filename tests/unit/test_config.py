@@ -177,7 +177,7 @@ def test_paths_expand_the_home_folder_and_refuse_blank():
         config.Path("~/pictures").expanduser()
     )
     for value in ["", "   ", "~no-such-user-kenny-wa/x"]:  # pydantic's Path takes "" as "."
-        with pytest.raises(errors.ConfigError, match="ATTACHMENTS_DIR=.* is invalid: expected a filesystem path"):
+        with pytest.raises(errors.ConfigError, match=r"ATTACHMENTS_DIR=.* is invalid: expected a filesystem path"):
             config.load_settings({"ATTACHMENTS_DIR": value})
 
 
@@ -213,7 +213,7 @@ def test_settings_built_in_code_read_no_environment(monkeypatch):
 
 def test_the_first_bad_variable_is_named_and_sending_is_checked_before_all():
     env = {"WHATSAPP_SYNC_INTERVAL_MINUTES": "x", "KENNY_WA_LOG_LEVEL": "loud"}
-    with pytest.raises(errors.ConfigError, match="^WHATSAPP_SYNC_INTERVAL_MINUTES='x'"):
+    with pytest.raises(errors.ConfigError, match=r"^WHATSAPP_SYNC_INTERVAL_MINUTES='x'"):
         config.load_settings(env)
     with pytest.raises(errors.SendingRefused):
         config.load_settings({**env, "WHATSAPP_ENABLE_SENDING": "on"})

@@ -63,7 +63,7 @@ def test_a_file_is_named_with_its_variable(tmp_path):
         paths.ensure_usable_dir("ATTACHMENTS_DIR", blocker)
     assert str(caught.value) == f"ATTACHMENTS_DIR={blocker} is unusable: it is a file, not a folder"
     assert caught.value.exit_code == 2
-    with pytest.raises(errors.UnusablePath, match="^WHATSAPP_PROFILE_DIR=.* a file stands where"):
+    with pytest.raises(errors.UnusablePath, match=r"^WHATSAPP_PROFILE_DIR=.* a file stands where"):
         paths.ensure_usable_dir("WHATSAPP_PROFILE_DIR", blocker / "below")
 
 

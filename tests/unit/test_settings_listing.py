@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kenny_wa import cli, config
+from kenny_wa import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLE = ("WHATSAPP_", "KENNY_WA_", "IMAGE_")
