@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-FAULTS = Path(__file__).resolve().parent.parent / "faults"
-if str(FAULTS) not in sys.path:
-    sys.path.insert(0, str(FAULTS))
-
-from faulthelpers import (  # noqa: E402
+from faulthelpers import (
     as_url,
     assert_db_matches_truth,
     assert_files_clean,
@@ -33,7 +27,7 @@ from faulthelpers import (  # noqa: E402
     rig,
 )
 
-from kenny_wa import sync  # noqa: E402
+from kenny_wa import sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -10,18 +10,11 @@ are subprocesses, as deployed.
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from faulthelpers import KENNY_WA, base_env, connect, cutoff_for, expected_messages, rig
 
-FAULTS = Path(__file__).resolve().parent.parent / "faults"
-if str(FAULTS) not in sys.path:
-    sys.path.insert(0, str(FAULTS))
-
-from faulthelpers import KENNY_WA, base_env, connect, cutoff_for, expected_messages, rig  # noqa: E402
-
-from kenny_wa.ocr.metrics import character_error_rate  # noqa: E402
+from kenny_wa.ocr.metrics import character_error_rate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

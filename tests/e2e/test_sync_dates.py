@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from faulthelpers import assert_db_matches_truth, connect, count, cutoff_for, rig
 
-FAULTS = Path(__file__).resolve().parent.parent / "faults"
-if str(FAULTS) not in sys.path:
-    sys.path.insert(0, str(FAULTS))
-
-from faulthelpers import assert_db_matches_truth, connect, count, cutoff_for, rig  # noqa: E402
-
-from kenny_wa import guards, store  # noqa: E402
+from kenny_wa import guards, store
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -11,16 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from pathlib import Path
 
 import pytest
-
-FAULTS = Path(__file__).resolve().parent.parent / "faults"
-if str(FAULTS) not in sys.path:
-    sys.path.insert(0, str(FAULTS))
-
-from faulthelpers import (  # noqa: E402
+from faulthelpers import (
     as_url,
     assert_db_matches_truth,
     assert_files_clean,
@@ -31,8 +25,8 @@ from faulthelpers import (  # noqa: E402
     stored_rows,
 )
 
-from kenny_wa import jobs  # noqa: E402
-from tests.conftest import create_database, drop_database, url_for  # noqa: E402
+from kenny_wa import jobs
+from tests.conftest import create_database, drop_database, url_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -14,18 +14,10 @@ the phone and the chat menu's choices) and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
-
-FAULTS = Path(__file__).resolve().parent.parent / "faults"
-if str(FAULTS) not in sys.path:
-    sys.path.insert(0, str(FAULTS))
-
-from faulthelpers import (  # noqa: E402
+from faulthelpers import (
     as_url,
     assert_db_matches_truth,
     connect,
@@ -35,9 +27,10 @@ from faulthelpers import (  # noqa: E402
     stored_rows,
     wait_for,
 )
+from prometheus_client.parser import text_string_to_metric_families
 
-from kenny_wa import health, store  # noqa: E402
-from kenny_wa.replica import ground_truth  # noqa: E402
+from kenny_wa import health, store
+from kenny_wa.replica import ground_truth
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

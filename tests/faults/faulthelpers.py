@@ -21,18 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import navhelpers
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from kenny_wa import jobs, sync
 from kenny_wa.store.text import clean_text
-
-E2E = Path(__file__).resolve().parent.parent / "e2e"
-if str(E2E) not in sys.path:
-    sys.path.insert(0, str(E2E))
-
-import navhelpers  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 KENNY_WA = [sys.executable, "-m", "kenny_wa.cli"]
